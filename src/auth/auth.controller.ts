@@ -1,0 +1,184 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException } from '../common/problem';
+import { toUserView } from '../users/users.service';
+import { CredentialsService } from './credentials.service';
+import { Authorized } from './decorators/authorized.decorator';
+import { CurrentUser } from './decorators/current-user.decorator';
+import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/credentials.dto';
+import {
+  AuthEventResponse,
+  MeResponse,
+  RegisterResponse,
+  SessionResponse,
+  TokenResponse,
+} from './dto/token-response.dto';
+import { AuditLog } from './events/audit-log.service';
+import { LogoutGuard } from './guards/logout.guard';
+import { RefreshTokenGuard } from './guards/refresh-token.guard';
+import type { Principal } from './principal';
+import { RateLimit } from './rate-limit/rate-limit.decorator';
+import { SessionsService } from './sessions/sessions.service';
+import { clientContext } from './sessions/session-context';
+import type { RefreshCredentials } from './strategies/refresh-credentials';
+import { TokenResponder } from './token-responder';
+
+type Authenticated<T> = FastifyRequest & { user: T };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const contextOf = (request: FastifyRequest) =>
+  clientContext(request.ip, request.headers['user-agent']);
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly sessions: SessionsService,
+    private readonly responder: TokenResponder,
+    private readonly audit: AuditLog,
+  ) {}
+
+  @Post('register')
+  @RateLimit('login')
+  @ApiCreatedResponse({ type: RegisterResponse })
+  @ApiConflictResponse({ description: 'email_taken' })
+  async register(
+    @Body() dto: RegisterDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RegisterResponse> {
+    const { user, issued } = await this.credentials.register(dto, contextOf(request));
+    return { ...this.responder.respond(issued, reply), user: toUserView(user) };
+  }
+
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('login')
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiUnauthorizedResponse({ description: 'invalid_credentials' })
+  @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
+  async login(
+    @Body() dto: LoginDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    const issued = await this.credentials.login(dto, contextOf(request));
+    return this.responder.respond(issued, reply);
+  }
+
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @RateLimit('refresh')
+  @UseGuards(RefreshTokenGuard)
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiUnauthorizedResponse({ description: 'invalid_grant or refresh_token_reused' })
+  async refresh(
+    @Body() _dto: RefreshDto,
+    @Req() request: Authenticated<RefreshCredentials>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    const issued = await this.sessions.refresh(request.user, contextOf(request));
+    return this.responder.respond(issued, reply);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @UseGuards(LogoutGuard)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'the session is over (or already was)' })
+  async logout(
+    @Body() _dto: RefreshDto,
+    @Req() request: FastifyRequest & { user?: Principal | RefreshCredentials },
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    if (request.user) await this.sessions.logout(request.user, contextOf(request));
+    this.responder.clearCookie(reply);
+  }
+
+  @Post('logout-all')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authorized()
+  @ApiNoContentResponse()
+  async logoutAll(
+    @CurrentUser() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    await this.sessions.logoutAll(principal, contextOf(request));
+    this.responder.clearCookie(reply);
+  }
+
+  @Get('me')
+  @Authorized()
+  @ApiOkResponse({ type: MeResponse })
+  me(@CurrentUser() principal: Principal): MeResponse {
+    return {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      roles: principal.roles,
+      expiresAt: new Date(principal.expiresAt * 1000).toISOString(),
+    };
+  }
+
+  @Get('sessions')
+  @Authorized()
+  @ApiOkResponse({ type: [SessionResponse] })
+  listSessions(@CurrentUser() principal: Principal): Promise<SessionResponse[]> {
+    return this.sessions.list(principal);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authorized()
+  @ApiNoContentResponse()
+  async deleteSession(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    const ended = UUID.test(id) && (await this.sessions.end(principal, id.toLowerCase(), contextOf(request)));
+    if (!ended) throw new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such session');
+  }
+
+  @Post('password')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authorized()
+  @ApiNoContentResponse()
+  @ApiUnauthorizedResponse({ description: 'invalid_credentials' })
+  async changePassword(
+    @CurrentUser() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.credentials.changePassword(principal, dto, contextOf(request));
+  }
+
+  @Get('events')
+  @Authorized()
+  @ApiOkResponse({ type: [AuthEventResponse] })
+  events(@CurrentUser() principal: Principal): Promise<AuthEventResponse[]> {
+    return this.audit.recentFor(principal.userId);
+  }
+}

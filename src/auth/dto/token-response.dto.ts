@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { UserView } from '../../users/dto/user.view';
+
+export class TokenResponse {
+  @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
+  @ApiProperty({ description: 'ES256 JWT, typ at+jwt' }) accessToken!: string;
+  @ApiProperty({ example: 900, description: 'seconds' }) expiresIn!: number;
+  @ApiPropertyOptional({ description: 'opaque; absent when AUTH_REFRESH_TRANSPORT=cookie' })
+  refreshToken?: string;
+  @ApiProperty({ example: 1209600, description: 'seconds' }) refreshExpiresIn!: number;
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+}
+
+export class RegisterResponse extends TokenResponse {
+  @ApiProperty({ type: UserView }) user!: UserView;
+}
+
+export class MeResponse {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ format: 'uuid' }) sessionId!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
+export class SessionResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastUsedAt!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip!: string | null;
+  @ApiProperty() current!: boolean;
+}
+
+export class AuthEventResponse {
+  @ApiProperty({ example: 'login.succeeded' }) type!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ nullable: true, type: String }) sessionId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip!: string | null;
+  @ApiProperty({ nullable: true, type: String }) userAgent!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) detail!: Record<string, unknown>;
+}

@@ -1,0 +1,99 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { AuthEvent } from './auth-event';
+
+const FLUSH_DELAY_MS = 20;
+const MAX_BATCH = 200;
+const MAX_PENDING = 10_000;
+
+export interface AuditEventView {
+  type: string;
+  at: string;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Writes every auth event to `auth_events`. Events are batched (one multi-row INSERT every
+ * few milliseconds) so the audit trail adds no round trip to login or refresh.
+ */
+@Injectable()
+export class AuditLog implements OnApplicationShutdown {
+  private readonly logger = new Logger(AuditLog.name);
+  private pending: AuthEvent[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  @OnEvent('auth.**')
+  record(event: AuthEvent): void {
+    if (this.pending.length >= MAX_PENDING) this.pending.shift(); // database gone for long: keep the newest
+    this.pending.push(event);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+  }
+
+  /** Writes everything queued so far; resolves when it is in the database (or given up). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(() => this.writeAll());
+    return this.flushing;
+  }
+
+  async recentFor(userId: string, limit = 50): Promise<AuditEventView[]> {
+    await this.flush();
+    const rows: {
+      type: string;
+      at: Date;
+      session_id: string | null;
+      ip: string | null;
+      user_agent: string | null;
+      detail: Record<string, unknown>;
+    }[] = await this.dataSource.query(
+      `SELECT type, at, session_id, ip, user_agent, detail FROM auth_events
+       WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+      [userId, limit],
+    );
+    return rows.map((row) => ({
+      type: row.type,
+      at: row.at.toISOString(),
+      sessionId: row.session_id,
+      ip: row.ip,
+      userAgent: row.user_agent,
+      detail: row.detail,
+    }));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, MAX_BATCH);
+      const params: unknown[] = [];
+      const rows = batch.map((event) => {
+        params.push(event.type, event.userId, event.sessionId, event.ip, event.userAgent);
+        params.push(JSON.stringify(event.detail), event.at);
+        const n = params.length;
+        return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      try {
+        await this.dataSource.query(
+          `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, detail, at)
+           VALUES ${rows.join(', ')}`,
+          params,
+        );
+        this.pending.splice(0, batch.length);
+      } catch (error) {
+        this.logger.warn(`audit events kept for a retry: ${(error as Error).message}`);
+        this.timer ??= setTimeout(() => void this.flush(), 1000);
+        return;
+      }
+    }
+  }
+}

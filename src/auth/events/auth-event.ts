@@ -1,0 +1,38 @@
+import { ClientContext } from '../sessions/session-context';
+
+/** Everything that happens to credentials and sessions, as audit records and Nest events. */
+export const AUTH_EVENT_TYPES = [
+  'user.registered',
+  'login.succeeded',
+  'login.failed',
+  'login.locked_out',
+  'token.refreshed',
+  'token.reuse_detected',
+  'session.revoked',
+  'password.changed',
+] as const;
+export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
+
+/**
+ * One event. Never holds a secret: no password, token or hash, only ids, the client's
+ * address and user agent, and a small detail such as a revocation reason.
+ */
+export interface AuthEvent {
+  type: AuthEventType;
+  at: Date;
+  userId: string | null;
+  sessionId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: Record<string, string | number>;
+}
+
+/** The Nest event name for a type: subscribe with `@OnEvent('auth.login.succeeded')` or `'auth.**'`. */
+export const authEventName = (type: AuthEventType) => `auth.${type}`;
+
+export interface AuthEventInput {
+  userId?: string | null;
+  sessionId?: string | null;
+  context?: ClientContext;
+  detail?: Record<string, string | number>;
+}

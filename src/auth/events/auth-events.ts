@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AuthEvent, AuthEventInput, authEventName, AuthEventType } from './auth-event';
+
+/** Publishes auth events on the Nest event bus; the audit log is one subscriber among others. */
+@Injectable()
+export class AuthEvents {
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  publish(type: AuthEventType, input: AuthEventInput): void {
+    const event: AuthEvent = {
+      type,
+      at: new Date(),
+      userId: input.userId ?? null,
+      sessionId: input.sessionId ?? null,
+      ip: input.context?.ip ?? null,
+      userAgent: input.context?.userAgent ?? null,
+      detail: input.detail ?? {},
+    };
+    this.emitter.emit(authEventName(type), event);
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '../../common/database-errors';
+import { authConfig } from '../../config/namespaces';
+
+/** Long enough past an access token's `exp` for any clock leeway. */
+const FORGET_MARGIN_MS = 60_000;
+
+/**
+ * The sessions revoked recently enough that their access tokens may still be unexpired.
+ * Access-token checks read this set instead of the database. The set is trusted only while
+ * the revocation listener is connected (or the database is embedded and therefore private
+ * to this process); otherwise each check asks the database.
+ */
+@Injectable()
+export class RevokedSessions {
+  private readonly logger = new Logger(RevokedSessions.name);
+  private readonly forgetAt = new Map<string, number>();
+  private trusted = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+  ) {}
+
+  add(sessionIds: Iterable<string>): void {
+    const until = Date.now() + this.auth.accessTtl * 1000 + FORGET_MARGIN_MS;
+    for (const id of sessionIds) this.forgetAt.set(id, until);
+  }
+
+  /** Whether the set alone may answer (the listener is up and the set is fresh). */
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+  }
+
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  /** Reloads every session revoked within the last access-token lifetime. */
+  async reload(): Promise<void> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => $1::float8)`,
+      [this.auth.accessTtl + FORGET_MARGIN_MS / 1000],
+    );
+    this.prune();
+    this.add(rows.map((row) => row.id));
+  }
+
+  /** A cheap synchronous answer when the set is trusted; undefined when the database must decide. */
+  knownState(sessionId: string): boolean | undefined {
+    const until = this.forgetAt.get(sessionId);
+    if (until !== undefined) {
+      if (until > Date.now()) return true;
+      this.forgetAt.delete(sessionId);
+    }
+    return this.trusted ? false : undefined;
+  }
+
+  async isRevoked(sessionId: string): Promise<boolean> {
+    const known = this.knownState(sessionId);
+    if (known !== undefined) return known;
+    try {
+      const rows: { revoked: boolean }[] = await this.dataSource.query(
+        `SELECT revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1`,
+        [sessionId],
+      );
+      const revoked = rows.length === 0 || rows[0].revoked;
+      if (revoked) this.add([sessionId]);
+      return revoked;
+    } catch (error) {
+      // With the database gone nobody can revoke anything, so the set is still accurate.
+      if (isDatabaseUnavailable(error)) return false;
+      throw error;
+    }
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [id, until] of this.forgetAt) if (until <= now) this.forgetAt.delete(id);
+  }
+
+  logState(): void {
+    this.logger.debug(`${this.forgetAt.size} revoked session(s) tracked, trusted=${this.trusted}`);
+  }
+}

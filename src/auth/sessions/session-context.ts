@@ -1,0 +1,14 @@
+/** Where a sign-in or refresh came from, recorded on the session and in audit events. */
+export interface ClientContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const MAX_USER_AGENT = 512;
+
+export function clientContext(ip: string | undefined, userAgent: unknown): ClientContext {
+  return {
+    ip: ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
+  };
+}

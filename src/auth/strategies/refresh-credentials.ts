@@ -1,0 +1,67 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import { ProblemException } from '../../common/problem';
+import { appConfig, authConfig } from '../../config/namespaces';
+import { parseRefreshToken, RefreshTokenParts } from '../sessions/refresh-token-format';
+
+export const REFRESH_COOKIE = 'refresh_token';
+
+/** A refresh token as presented, and how it came. */
+export interface RefreshCredentials {
+  parts: RefreshTokenParts;
+  source: 'body' | 'cookie';
+}
+
+export const invalidGrant = (detail = 'refresh token is invalid or expired') =>
+  new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid_grant', detail);
+
+/**
+ * Reads the refresh token from the body (`refreshToken`) or, when the body has none, from
+ * the `refresh_token` cookie; a cookie must also pass the cross-site check of API.md.
+ */
+@Injectable()
+export class RefreshCredentialsReader {
+  constructor(
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  /** The raw token and its source, or undefined when the request carries none. */
+  presented(request: FastifyRequest): { raw: unknown; source: 'body' | 'cookie' } | undefined {
+    const body = request.body as { refreshToken?: unknown } | undefined;
+    if (body && typeof body === 'object' && body.refreshToken !== undefined) {
+      return { raw: body.refreshToken, source: 'body' };
+    }
+    const cookie = this.auth.refreshTransport === 'body' ? undefined : request.cookies?.[REFRESH_COOKIE];
+    return cookie ? { raw: cookie, source: 'cookie' } : undefined;
+  }
+
+  read(request: FastifyRequest): RefreshCredentials {
+    const presented = this.presented(request);
+    if (!presented) throw invalidGrant('no refresh token was presented');
+    if (presented.source === 'cookie') this.assertSameSite(request);
+    const parts = parseRefreshToken(presented.raw);
+    if (!parts) throw invalidGrant();
+    return { parts, source: presented.source };
+  }
+
+  /**
+   * A cookie rides along on cross-site requests, so a request authenticated by it must show
+   * it came from us: an Origin that is ours or allowed, or (with no Origin) X-Requested-With,
+   * which a cross-site form cannot set.
+   */
+  private assertSameSite(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    if (origin === undefined) {
+      if (request.headers['x-requested-with'] !== undefined) return;
+    } else if (origin === `${request.protocol}://${request.host}` || this.app.corsOrigins.includes(origin)) {
+      return;
+    }
+    throw new ProblemException(
+      HttpStatus.FORBIDDEN,
+      'forbidden',
+      'a cookie-authenticated request must come from an allowed origin',
+    );
+  }
+}

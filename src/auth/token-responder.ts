@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { FastifyReply } from 'fastify';
+import { authConfig } from '../config/namespaces';
+import { TokenResponse } from './dto/token-response.dto';
+import { IssuedRefreshToken } from './sessions/issued-refresh-token';
+import { REFRESH_COOKIE } from './strategies/refresh-credentials';
+import { AccessTokenService } from './tokens/access-token.service';
+
+const COOKIE_PATH = '/auth';
+
+/** Builds the token response of API.md and sets or clears the refresh cookie. */
+@Injectable()
+export class TokenResponder {
+  constructor(
+    private readonly accessTokens: AccessTokenService,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+  ) {}
+
+  respond(issued: IssuedRefreshToken, reply: FastifyReply): TokenResponse {
+    const access = this.accessTokens.issue(issued.userId, issued.sessionId, issued.roles);
+    const refreshExpiresIn = Math.max(0, Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000));
+    const response: TokenResponse = {
+      tokenType: 'Bearer',
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken: issued.token,
+      refreshExpiresIn,
+      sessionId: issued.sessionId,
+    };
+    if (this.auth.refreshTransport !== 'body') {
+      void reply.setCookie(REFRESH_COOKIE, issued.token, {
+        ...this.cookieOptions(),
+        maxAge: refreshExpiresIn,
+      });
+    }
+    if (this.auth.refreshTransport === 'cookie') delete response.refreshToken;
+    return response;
+  }
+
+  clearCookie(reply: FastifyReply): void {
+    if (this.auth.refreshTransport !== 'body') {
+      void reply.clearCookie(REFRESH_COOKIE, this.cookieOptions());
+    }
+  }
+
+  private cookieOptions() {
+    return {
+      httpOnly: true,
+      sameSite: 'strict' as const,
+      path: COOKIE_PATH,
+      secure: this.auth.cookieSecure,
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { SigningKeys } from './signing-keys';
+
+@ApiTags('auth')
+@Controller('.well-known')
+export class JwksController {
+  constructor(private readonly keys: SigningKeys) {}
+
+  /** Public halves of every verifying key; never a private part. */
+  @Get('jwks.json')
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'JSON Web Key Set' })
+  jwks(): { keys: Record<string, string>[] } {
+    return this.keys.jwks();
+  }
+}

@@ -1,0 +1,53 @@
+import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { appConfig } from '../config/namespaces';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Never log a credential: headers and body fields that carry one are replaced. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.idToken',
+];
+
+/** JSON lines through pino, one request id on every line and in X-Request-Id. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (app: ConfigType<typeof appConfig>) => ({
+        pinoHttp: {
+          level: app.logLevel,
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          genReqId: (request: IncomingMessage, response: ServerResponse) => {
+            const incoming = request.headers['x-request-id'];
+            const id =
+              typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+            response.setHeader('x-request-id', id);
+            return id;
+          },
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
+          },
+          customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

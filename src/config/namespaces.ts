@@ -1,0 +1,84 @@
+import { registerAs } from '@nestjs/config';
+import { resolve } from 'node:path';
+import { parseDuration } from './duration';
+import { validateEnvironment } from './environment';
+
+const bool = (value: string | undefined, fallback: boolean) =>
+  value === undefined || value === '' ? fallback : value === 'true' || value === '1';
+const int = (value: string | number | undefined, fallback: number) =>
+  value === undefined || value === '' ? fallback : Number(value);
+const seconds = (value: string | undefined, fallback: number) =>
+  value === undefined || value === '' ? fallback : parseDuration(value);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** HTTP server settings. */
+export const appConfig = registerAs('app', () => {
+  const env = validateEnvironment();
+  return {
+    production: env.NODE_ENV === 'production',
+    port: int(env.PORT, 3000),
+    host: env.HOST ?? '127.0.0.1',
+    bodyLimit: int(env.BODY_LIMIT, 16384),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    trustProxy: bool(env.TRUST_PROXY, false),
+    corsOrigins: list(env.CORS_ORIGINS),
+  };
+});
+
+/** Where the data lives. */
+export const databaseConfig = registerAs('database', () => {
+  const env = validateEnvironment();
+  return {
+    url: env.DATABASE_URL,
+    dataDir: resolve(env.DATA_DIR ?? './.data'),
+    poolSize: int(env.DB_POOL_SIZE, 10),
+    migrateOnStart: bool(env.DB_MIGRATE_ON_START, true),
+  };
+});
+
+/** Token lifetimes and the rules around credentials. */
+export const authConfig = registerAs('auth', () => {
+  const env = validateEnvironment();
+  return {
+    accessTtl: seconds(env.AUTH_ACCESS_TTL, 900),
+    refreshTtl: seconds(env.AUTH_REFRESH_TTL, 1_209_600),
+    sessionMaxAge: seconds(env.AUTH_SESSION_MAX_AGE, 2_592_000),
+    reuseGrace: seconds(env.AUTH_REUSE_GRACE, 10),
+    retention: seconds(env.AUTH_RETENTION, 604_800),
+    cleanupInterval: seconds(env.AUTH_CLEANUP_INTERVAL, 3600),
+    refreshTransport: (env.AUTH_REFRESH_TRANSPORT ?? 'both') as 'body' | 'cookie' | 'both',
+    cookieSecure: bool(env.AUTH_COOKIE_SECURE, env.NODE_ENV === 'production'),
+    loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
+    refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),
+    lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),
+    argon2: {
+      memoryCost: int(env.AUTH_ARGON2_MEMORY_KIB, 19456),
+      timeCost: int(env.AUTH_ARGON2_ITERATIONS, 2),
+      parallelism: int(env.AUTH_ARGON2_PARALLELISM, 1),
+    },
+  };
+});
+
+/** Access-token signing. */
+export const jwtConfig = registerAs('jwt', () => {
+  const env = validateEnvironment();
+  return {
+    issuer: env.JWT_ISSUER ?? 'latch',
+    audience: env.JWT_AUDIENCE ?? 'latch-api',
+    algorithm: (env.JWT_ALGORITHM ?? 'ES256') as 'ES256' | 'RS256',
+    privateKeyPem: env.JWT_PRIVATE_KEY,
+    keysDir: env.JWT_KEYS_DIR ? resolve(env.JWT_KEYS_DIR) : undefined,
+    /** Development keys are generated under DATA_DIR when nothing is configured. */
+    devKeysDir: resolve(env.DATA_DIR ?? './.data', 'keys'),
+    clockToleranceSeconds: 30,
+  };
+});
+
+/** Optional shared infrastructure. */
+export const redisConfig = registerAs('redis', () => ({ url: validateEnvironment().REDIS_URL }));
+
+export const allConfigs = [appConfig, databaseConfig, authConfig, jwtConfig, redisConfig];

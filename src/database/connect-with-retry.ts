@@ -1,0 +1,30 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, DataSourceOptions } from 'typeorm';
+
+const MAX_DELAY_MS = 10_000;
+
+/**
+ * Connects (and migrates) with exponential backoff, logging each failed attempt, so the
+ * service can start before its database does.
+ */
+export async function connectWithRetry(
+  options: DataSourceOptions,
+  logger = new Logger('Database'),
+  maxAttempts = 30,
+): Promise<DataSource> {
+  let delay = 250;
+  for (let attempt = 1; ; attempt++) {
+    const dataSource = new DataSource(options);
+    try {
+      return await dataSource.initialize();
+    } catch (error) {
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      if (attempt >= maxAttempts) throw error;
+      logger.warn(
+        `database connection attempt ${attempt} failed (${(error as Error).message}); retrying in ${delay} ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { databaseConfig } from '../config/namespaces';
+import { connectWithRetry } from './connect-with-retry';
+import { EmbeddedPostgres } from './embedded-postgres';
+import { typeormOptions } from './typeorm-options';
+
+/** Resolves the database URL: DATABASE_URL, or an embedded PostgreSQL under DATA_DIR. */
+export const DATABASE_URL = Symbol('DATABASE_URL');
+export const EMBEDDED = Symbol('EMBEDDED_POSTGRES');
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EMBEDDED,
+      inject: [databaseConfig.KEY],
+      useFactory: async (db: ConfigType<typeof databaseConfig>) =>
+        db.url ? null : EmbeddedPostgres.start(db.dataDir, db.poolSize + 2),
+    },
+    {
+      provide: DATABASE_URL,
+      inject: [databaseConfig.KEY, EMBEDDED],
+      useFactory: (db: ConfigType<typeof databaseConfig>, embedded: EmbeddedPostgres | null) =>
+        embedded?.url ?? db.url,
+    },
+  ],
+  exports: [DATABASE_URL, EMBEDDED],
+})
+class DatabaseUrlModule {}
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseUrlModule],
+      inject: [databaseConfig.KEY, DATABASE_URL],
+      useFactory: (db: ConfigType<typeof databaseConfig>, url: string) =>
+        typeormOptions(url, db.poolSize, db.migrateOnStart),
+      dataSourceFactory: (options) => connectWithRetry(options!),
+    }),
+    DatabaseUrlModule,
+  ],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** The pool closes first, then the embedded database is flushed and closed. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.embedded?.stop();
+  }
+}

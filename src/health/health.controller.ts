@@ -1,0 +1,21 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  /** 200 `{status: "ok"}` when the database answers within a second, else 503. */
+  @Get()
+  @HealthCheck()
+  @ApiOkResponse({ description: '{ "status": "ok", … }' })
+  @ApiServiceUnavailableResponse({ description: 'the database is unreachable' })
+  check() {
+    return this.health.check([() => this.database.pingCheck('database', { timeout: 1000 })]);
+  }
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { createApp } from './app.factory';
+import { ConfigurationError, validateEnvironment } from './config/environment';
+
+/**
+ * Starts Latch. A bad setting stops start-up with one line naming it; SIGTERM/SIGINT stop
+ * accepting, finish in-flight requests, close the database and exit 0.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = validateEnvironment(); // before any module is built
+  const app = await createApp();
+  await app.listen({ port: env.PORT ?? 3000, host: env.HOST ?? '127.0.0.1' });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${JSON.stringify({ level: 30, msg: `${signal}: shutting down` })}\n`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof ConfigurationError
+      ? error.message
+      : `Latch failed to start: ${(error as Error)?.message ?? String(error)}`;
+  console.error(message);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+@Entity({ name: 'users' })
+@Index('users_email_lower_key', { synchronize: false })
+export class User {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+
+  /** Stored trimmed and lower-cased; unique case-insensitively (index on lower(email)). */
+  @Column('text') email!: string;
+
+  @Column('text', { default: '' }) name!: string;
+
+  /** argon2id PHC string; never leaves the service. */
+  @Column('text', { name: 'password_hash', select: false }) passwordHash!: string;
+
+  @Column('text', { array: true, default: () => "'{user}'" }) roles!: string[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+
+  @Column('timestamptz', { name: 'password_changed_at', default: () => 'now()' })
+  passwordChangedAt!: Date;
+}

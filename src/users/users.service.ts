@@ -1,0 +1,79 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { ProblemException } from '../common/problem';
+import { User } from './user.entity';
+import { UserView } from './dto/user.view';
+
+const UNIQUE_VIOLATION = '23505';
+
+export function toUserView(user: User): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+/** Users as stored: creation, lookup, password hash updates. */
+@Injectable()
+export class UsersService {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** Creates a user; 409 email_taken when the (normalised) email exists. */
+  async create(
+    input: { email: string; name: string; passwordHash: string; roles?: string[] },
+    manager: EntityManager = this.users.manager,
+  ): Promise<User> {
+    try {
+      const user = manager.create(User, { ...input, roles: input.roles ?? ['user'] });
+      return await manager.save(user);
+    } catch (error) {
+      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
+        ?.code;
+      if (code === UNIQUE_VIOLATION) {
+        throw new ProblemException(
+          HttpStatus.CONFLICT,
+          'email_taken',
+          'an account with this email already exists',
+        );
+      }
+      throw error;
+    }
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** The user with this email (normalised), including the password hash. */
+  findWithPasswordHash(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  findPasswordHashById(id: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
+      .getOne();
+  }
+
+  list(): Promise<User[]> {
+    return this.users.find({ order: { createdAt: 'ASC' }, take: 1000 });
+  }
+
+  /** Stores a new hash; `changed` marks a real password change (not a parameter upgrade). */
+  async setPasswordHash(id: string, passwordHash: string, changed: boolean): Promise<void> {
+    await this.users.update(
+      { id },
+      changed ? { passwordHash, passwordChangedAt: () => 'now()' } : { passwordHash },
+    );
+  }
+}
