@@ -1,7 +1,30 @@
 // Two projects: fast unit specs beside the code, and e2e specs that boot the real app
 // against PostgreSQL (DATABASE_URL) or the embedded database.
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+// Nest 12 (and some of its dependencies) ship as ESM only. Node runs them through
+// require(esm), but Jest's module loader does that only from Node 24.9, so on Node 20/22
+// every ESM-only package is compiled to CommonJS for the tests. PGlite is left alone: it
+// has a CommonJS build and needs import.meta for its WASM files.
+function esmOnlyPackages(root = join(__dirname, 'node_modules')) {
+  const names = readdirSync(root).flatMap((name) =>
+    name.startsWith('@') ? readdirSync(join(root, name)).map((sub) => `${name}/${sub}`) : [name],
+  );
+  return names.filter((name) => {
+    if (name.startsWith('@electric-sql/')) return false;
+    try {
+      return JSON.parse(readFileSync(join(root, name, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
+  });
+}
+const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const transformIgnorePatterns = [`/node_modules/(?!(${esmOnlyPackages().map(escape).join('|')})/)`];
+
 const transform = {
-  '^.+\\.ts$': [
+  '^.+\\.(ts|js|mjs)$': [
     '@swc/jest',
     {
       jsc: {
@@ -21,12 +44,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
     },

@@ -15,10 +15,9 @@ export class CreateServerSecrets1763770000004 implements MigrationInterface {
         value bytea NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(
-      `INSERT INTO server_secrets (name, value) VALUES ('refresh_derivation', $1)`,
-      [randomBytes(32)],
-    );
+    await q.query(`INSERT INTO server_secrets (name, value) VALUES ('refresh_derivation', $1)`, [
+      randomBytes(32),
+    ]);
   }
 
   async down(q: QueryRunner): Promise<void> {

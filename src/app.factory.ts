@@ -6,11 +6,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { ProblemFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
 import { validateEnvironment } from './config/environment';
+
+/** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Builds the whole application (used by main.ts and by the e2e tests alike): Fastify with
@@ -25,13 +30,26 @@ export async function createApp(): Promise<NestFastifyApplication> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
   });
-  // JSON only: Fastify would otherwise also accept text/plain bodies.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  const fastify = adapter.getInstance();
+  // JSON only: Fastify would otherwise also accept text/plain bodies (and Nest, with its
+  // body parser on, form-encoded ones).
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    (request.raw as { id?: string }).id = request.id; // the same id in pino's lines
+    void reply.header('x-request-id', request.id);
+    done();
+  });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);

@@ -158,7 +158,8 @@ export class AuthController {
     @Param('id') id: string,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    const ended = UUID.test(id) && (await this.sessions.end(principal, id.toLowerCase(), contextOf(request)));
+    const ended =
+      UUID.test(id) && (await this.sessions.end(principal, id.toLowerCase(), contextOf(request)));
     if (!ended) throw new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such session');
   }
 

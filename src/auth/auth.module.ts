@@ -93,6 +93,13 @@ const MINUTE_MS = 60_000;
     TokenResponder,
     VerifiedTokenCache,
   ],
-  exports: [AccessTokenGuard, RolesGuard, VerifiedTokenCache, RevokedSessions, AuthEvents, PasswordHasher],
+  exports: [
+    AccessTokenGuard,
+    RolesGuard,
+    VerifiedTokenCache,
+    RevokedSessions,
+    AuthEvents,
+    PasswordHasher,
+  ],
 })
 export class AuthModule {}

@@ -14,7 +14,11 @@ import { SessionRevoker } from './sessions/session-revoker';
 import { SessionStore } from './sessions/session-store';
 
 const invalidCredentials = () =>
-  new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid_credentials', 'email or password is wrong');
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'invalid_credentials',
+    'email or password is wrong',
+  );
 
 /** Everything that starts from a password: register, login, password change. */
 @Injectable()
@@ -45,7 +49,11 @@ export class CredentialsService {
         issued: await this.sessions.open(created.id, created.roles, context, manager),
       };
     });
-    this.events.publish('user.registered', { userId: user.id, sessionId: issued.sessionId, context });
+    this.events.publish('user.registered', {
+      userId: user.id,
+      sessionId: issued.sessionId,
+      context,
+    });
     return { user, issued };
   }
 
@@ -64,7 +72,11 @@ export class CredentialsService {
     }
     await this.lockout.reset(dto.email);
     const issued = await this.sessions.open(user.id, user.roles, context);
-    this.events.publish('login.succeeded', { userId: user.id, sessionId: issued.sessionId, context });
+    this.events.publish('login.succeeded', {
+      userId: user.id,
+      sessionId: issued.sessionId,
+      context,
+    });
     return issued;
   }
 

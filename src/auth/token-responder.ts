@@ -19,7 +19,10 @@ export class TokenResponder {
 
   respond(issued: IssuedRefreshToken, reply: FastifyReply): TokenResponse {
     const access = this.accessTokens.issue(issued.userId, issued.sessionId, issued.roles);
-    const refreshExpiresIn = Math.max(0, Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000));
+    const refreshExpiresIn = Math.max(
+      0,
+      Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000),
+    );
     const response: TokenResponse = {
       tokenType: 'Bearer',
       accessToken: access.token,

@@ -5,8 +5,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig } from '../config/namespaces';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
 /** Never log a credential: headers and body fields that carry one are replaced. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -29,13 +27,8 @@ export const REDACTED_PATHS = [
         pinoHttp: {
           level: app.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          genReqId: (request: IncomingMessage, response: ServerResponse) => {
-            const incoming = request.headers['x-request-id'];
-            const id =
-              typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-            response.setHeader('x-request-id', id);
-            return id;
-          },
+          // Fastify chose the id (and set X-Request-Id); see app.factory.ts.
+          genReqId: (request: IncomingMessage & { id?: string }) => request.id ?? randomUUID(),
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,

@@ -53,7 +53,7 @@ export function renderProblem(error: unknown, logger: Logger): RenderedProblem {
     const response = error.getResponse();
     const message =
       typeof response === 'object' && response && 'message' in response
-        ? String((response as { message: unknown }).message)
+        ? String(response.message)
         : error.message;
     const detail = status === 404 ? 'no such resource' : message;
     return { body: problemBody(status, codeForStatus(status), detail), headers: {} };

@@ -33,7 +33,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsBooleanString() TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
@@ -41,18 +42,24 @@ export class EnvironmentVariables {
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_ACCESS_TTL?: string;
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REFRESH_TTL?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   AUTH_SESSION_MAX_AGE?: string;
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REUSE_GRACE?: string;
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_RETENTION?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   AUTH_CLEANUP_INTERVAL?: string;
   @IsOptional() @IsIn(['body', 'cookie', 'both']) AUTH_REFRESH_TRANSPORT?: string;
   @IsOptional() @IsBooleanString() AUTH_COOKIE_SECURE?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_LOGIN_RATE_LIMIT?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_REFRESH_RATE_LIMIT?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_LOCKOUT_THRESHOLD?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(8192) @Max(1_048_576)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(8192)
+  @Max(1_048_576)
   AUTH_ARGON2_MEMORY_KIB?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10) AUTH_ARGON2_ITERATIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(16) AUTH_ARGON2_PARALLELISM?: number;

@@ -21,7 +21,11 @@ export class EmbeddedPostgres {
     const db = await PGlite.create(dir);
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
     await server.start();
-    return new EmbeddedPostgres(db, server, `postgres://postgres@${server.getServerConn()}/postgres`);
+    return new EmbeddedPostgres(
+      db,
+      server,
+      `postgres://postgres@${server.getServerConn()}/postgres`,
+    );
   }
 
   /** Stops serving, then closes the database so everything is flushed to disk. */

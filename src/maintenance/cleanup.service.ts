@@ -80,10 +80,10 @@ export class CleanupService implements OnApplicationBootstrap {
   private async deleteInBatches(sql: string, seconds: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, affected] = (await this.dataSource.query(sql, [seconds, BATCH_SIZE])) as [
-        unknown,
-        number,
-      ];
+      const [, affected] = await this.dataSource.query<[unknown, number]>(sql, [
+        seconds,
+        BATCH_SIZE,
+      ]);
       total += affected;
       if (affected < BATCH_SIZE) return total;
     }

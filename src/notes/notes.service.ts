@@ -25,7 +25,11 @@ export class NotesService {
   }
 
   async list(userId: string): Promise<NoteView[]> {
-    const notes = await this.notes.find({ where: { userId }, order: { createdAt: 'DESC' }, take: 500 });
+    const notes = await this.notes.find({
+      where: { userId },
+      order: { createdAt: 'DESC' },
+      take: 500,
+    });
     return notes.map(toView);
   }
 

@@ -15,7 +15,10 @@ export function Authorized(...roles: string[]) {
     ApiUnauthorizedResponse({ description: 'missing, invalid, expired or revoked access token' }),
   ];
   if (roles.length > 0) {
-    decorators.push(Roles(...roles), ApiForbiddenResponse({ description: 'lacks a required role' }));
+    decorators.push(
+      Roles(...roles),
+      ApiForbiddenResponse({ description: 'lacks a required role' }),
+    );
   }
   return applyDecorators(...decorators);
 }

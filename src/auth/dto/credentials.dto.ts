@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, MaxLength, NotContains } from 'class-validator';
 
-const NO_NUL = /^[^\u0000]*$/;
 const normaliseEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
@@ -26,7 +25,7 @@ export class RegisterDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(NO_NUL, { message: 'name must not contain NUL characters' })
+  @NotContains('\u0000', { message: 'name must not contain NUL characters' })
   name?: string;
 }
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { ProblemException } from '../../common/problem';
 import { invalidGrant } from '../strategies/refresh-credentials';
 import { REFRESH_TOKEN_STRATEGY } from '../strategies/refresh-token.strategy';
 
@@ -8,9 +7,8 @@ import { REFRESH_TOKEN_STRATEGY } from '../strategies/refresh-token.strategy';
 @Injectable()
 export class RefreshTokenGuard extends AuthGuard(REFRESH_TOKEN_STRATEGY) {
   override handleRequest<T>(error: unknown, user: T): T {
-    if (error instanceof ProblemException) throw error;
-    if (error) throw error;
-    if (!user) throw invalidGrant();
+    if (error instanceof Error) throw error; // ProblemExceptions from the strategy included
+    if (error || !user) throw invalidGrant();
     return user;
   }
 }

@@ -25,12 +25,8 @@ export class PasswordHasher {
   }
 
   async verify(hash: string, password: string): Promise<PasswordCheck> {
-    let valid = false;
-    try {
-      valid = await argon2.verify(hash, password);
-    } catch {
-      valid = false; // a corrupt hash never authenticates
-    }
+    // A corrupt hash never authenticates.
+    const valid = await argon2.verify(hash, password).catch(() => false);
     return { valid, needsRehash: valid && argon2.needsRehash(hash, this.options) };
   }
 

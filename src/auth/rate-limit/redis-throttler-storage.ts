@@ -52,7 +52,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
       )) as [number, number];
       const seconds = Math.ceil(ttlMs / 1000);
       const isBlocked = hits > limit;
-      return { totalHits: hits, timeToExpire: seconds, isBlocked, timeToBlockExpire: isBlocked ? seconds : 0 };
+      return {
+        totalHits: hits,
+        timeToExpire: seconds,
+        isBlocked,
+        timeToBlockExpire: isBlocked ? seconds : 0,
+      };
     } catch (error) {
       this.logger.warn(`rate limit not enforced: ${(error as Error).message}`);
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Client } from 'pg';
 import { DATABASE_URL, EMBEDDED } from '../../database/database.module';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
@@ -74,7 +80,10 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
 
   /** A silent network drop shows up here rather than as a socket error. */
   private async beat(client: Client): Promise<void> {
-    const timeout = setTimeout(() => this.lost(client, new Error('heartbeat timed out')), HEARTBEAT_MS);
+    const timeout = setTimeout(
+      () => this.lost(client, new Error('heartbeat timed out')),
+      HEARTBEAT_MS,
+    );
     try {
       await client.query('SELECT 1');
     } catch (error) {
@@ -91,7 +100,9 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
     this.client = undefined;
     void client.end().catch(() => undefined);
     if (this.stopped || this.retry) return;
-    this.logger.warn(`revocation listener down (${error.message}); checking sessions in the database`);
+    this.logger.warn(
+      `revocation listener down (${error.message}); checking sessions in the database`,
+    );
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.connect();

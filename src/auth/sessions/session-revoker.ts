@@ -6,11 +6,7 @@ import { AuthEvents } from '../events/auth-events';
 import { ClientContext } from './session-context';
 
 export type RevokeReason =
-  | 'logout'
-  | 'logout_all'
-  | 'session_deleted'
-  | 'password_changed'
-  | 'refresh_token_reused';
+  'logout' | 'logout_all' | 'session_deleted' | 'password_changed' | 'refresh_token_reused';
 
 /**
  * Ends sessions. The UPDATE and the NOTIFY to every other instance are one statement, so a

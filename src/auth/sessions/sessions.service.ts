@@ -40,10 +40,7 @@ export class SessionsService {
   }
 
   /** Ends the session named by an access token or proven by any of its refresh tokens. */
-  async logout(
-    credential: Principal | RefreshCredentials,
-    context: ClientContext,
-  ): Promise<void> {
+  async logout(credential: Principal | RefreshCredentials, context: ClientContext): Promise<void> {
     if ('sessionId' in credential) {
       await this.revoker.revokeSession(credential.userId, credential.sessionId, 'logout', context);
       return;

@@ -29,7 +29,8 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     private readonly verified: VerifiedTokenCache,
   ) {
     super({
-      jwtFromRequest: (request: FastifyRequest) => bearerToken(request.headers.authorization) ?? null,
+      jwtFromRequest: (request: FastifyRequest) =>
+        bearerToken(request.headers.authorization) ?? null,
       secretOrKeyProvider: (
         _request: unknown,
         rawJwt: string,

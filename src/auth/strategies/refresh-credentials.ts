@@ -33,7 +33,8 @@ export class RefreshCredentialsReader {
     if (body && typeof body === 'object' && body.refreshToken !== undefined) {
       return { raw: body.refreshToken, source: 'body' };
     }
-    const cookie = this.auth.refreshTransport === 'body' ? undefined : request.cookies?.[REFRESH_COOKIE];
+    const cookie =
+      this.auth.refreshTransport === 'body' ? undefined : request.cookies?.[REFRESH_COOKIE];
     return cookie ? { raw: cookie, source: 'cookie' } : undefined;
   }
 
@@ -55,7 +56,10 @@ export class RefreshCredentialsReader {
     const origin = request.headers.origin;
     if (origin === undefined) {
       if (request.headers['x-requested-with'] !== undefined) return;
-    } else if (origin === `${request.protocol}://${request.host}` || this.app.corsOrigins.includes(origin)) {
+    } else if (
+      origin === `${request.protocol}://${request.host}` ||
+      this.app.corsOrigins.includes(origin)
+    ) {
       return;
     }
     throw new ProblemException(

@@ -32,7 +32,10 @@ class RequestStrategy extends PassportBaseStrategy {
  * or reused is decided atomically when it is spent (RefreshRotation), not here.
  */
 @Injectable()
-export class RefreshTokenStrategy extends PassportStrategy(RequestStrategy, REFRESH_TOKEN_STRATEGY) {
+export class RefreshTokenStrategy extends PassportStrategy(
+  RequestStrategy,
+  REFRESH_TOKEN_STRATEGY,
+) {
   constructor(private readonly reader: RefreshCredentialsReader) {
     super();
   }

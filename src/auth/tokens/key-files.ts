@@ -1,5 +1,18 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+} from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export type SigningAlgorithm = 'ES256' | 'RS256';
@@ -31,10 +44,16 @@ export function signingKeyFromPem(pem: string, alg: SigningAlgorithm, source: st
     throw new Error(`${source} is not a readable PEM private key`);
   }
   const details = privateKey.asymmetricKeyDetails;
-  if (alg === 'ES256' && (privateKey.asymmetricKeyType !== 'ec' || details?.namedCurve !== 'prime256v1')) {
+  if (
+    alg === 'ES256' &&
+    (privateKey.asymmetricKeyType !== 'ec' || details?.namedCurve !== 'prime256v1')
+  ) {
     throw new Error(`${source} must be an EC P-256 key for ES256`);
   }
-  if (alg === 'RS256' && (privateKey.asymmetricKeyType !== 'rsa' || (details?.modulusLength ?? 0) < 2048)) {
+  if (
+    alg === 'RS256' &&
+    (privateKey.asymmetricKeyType !== 'rsa' || (details?.modulusLength ?? 0) < 2048)
+  ) {
     throw new Error(`${source} must be an RSA key of at least 2048 bits for RS256`);
   }
   const publicKey = createPublicKey(privateKey);
