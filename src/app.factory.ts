@@ -1,15 +1,16 @@
 import fastifyCookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
-import { ProblemFilter } from './common/problem.filter';
+import { ProblemFilter, renderProblem, sendProblem } from './common/problem.filter';
 import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
 import { validateEnvironment } from './config/environment';
@@ -30,6 +31,10 @@ export async function createApp(): Promise<NestFastifyApplication> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // The router refuses a badly encoded path (400) or an over-long parameter (414) before
+    // Nest sees the request; without this, Fastify's own JSON (echoing the path) went out.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, renderProblem(error, new NestLogger('Errors'))),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];

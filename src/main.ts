@@ -1,7 +1,10 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory';
 import { ConfigurationError, validateEnvironment } from './config/environment';
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 /**
  * Starts Latch. A bad setting stops start-up with one line naming it; SIGTERM/SIGINT stop
@@ -18,8 +21,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${JSON.stringify({ level: 30, msg: `${signal}: shutting down` })}\n`);
+    // In-flight requests finish; keep-alive connections are closed as soon as they fall idle
+    // (Fastify closes only the ones idle at the moment close begins).
+    const server = app.getHttpServer();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    setTimeout(() => {
+      console.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        clearInterval(sweep);
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error(`shutdown failed: ${(error as Error).message}`);
         process.exit(1);
@@ -31,6 +45,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  Logger.flush(); // what start-up logged before it failed (e.g. database retries)
   const message =
     error instanceof ConfigurationError
       ? error.message

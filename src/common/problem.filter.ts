@@ -27,6 +27,10 @@ function detailFor(status: number, error: FastifyLikeError): string {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'request body is not valid JSON';
+    case 'FST_ERR_BAD_URL':
+      return 'the request path is not validly percent-encoded';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'a path parameter is too long';
     default:
       return status === 400 ? 'request body is not valid JSON' : 'the request was refused';
   }

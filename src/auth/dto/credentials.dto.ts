@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, MaxLength, NotContains } from 'class-validator';
+import {
+  IsEmail,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  NotContains,
+  ValidateIf,
+} from 'class-validator';
 
 const normaliseEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -22,7 +30,8 @@ export class RegisterDto {
   password!: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 200 })
-  @IsOptional()
+  // Optional means absent: a null (IsOptional would let it through) is a wrong type.
+  @ValidateIf((_dto: unknown, value: unknown) => value !== undefined)
   @IsString()
   @MaxLength(200)
   @NotContains('\u0000', { message: 'name must not contain NUL characters' })

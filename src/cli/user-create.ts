@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { validateSync } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { PasswordHasher } from '../auth/passwords/password-hasher';
+import { RegisterDto } from '../auth/dto/credentials.dto';
+import { allConfigs } from '../config/namespaces';
+import { validateEnvironment } from '../config/environment';
+import { DatabaseModule } from '../database/database.module';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { parseArgs, runCli } from './args';
+
+const USAGE =
+  'usage: npm run user:create -- --email E --password P [--name N] [--role R ...]\n' +
+  'With the embedded database, stop the service first: one process owns DATA_DIR.';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
+    DatabaseModule,
+    TypeOrmModule.forFeature([User]),
+  ],
+  providers: [UsersService, PasswordHasher],
+})
+class UserCreateModule {}
+
+/** Creates a user from the command line: the way an operator makes the first admin. */
+runCli(async () => {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.has('help')) {
+    console.log(USAGE);
+    return;
+  }
+  const dto = plainToInstance(RegisterDto, {
+    email: args.get('email')?.[0],
+    password: args.get('password')?.[0],
+    name: args.get('name')?.[0],
+  });
+  const problems = validateSync(dto).flatMap((e) => Object.values(e.constraints ?? {}));
+  if (problems.length > 0) throw new Error(`${problems.join('; ')}\n${USAGE}`);
+  const roles = args.get('role') ?? ['user'];
+  if (roles.some((role) => !/^[a-z][a-z0-9_-]{0,31}$/.test(role))) {
+    throw new Error('a role is a lower-case word of at most 32 characters');
+  }
+
+  validateEnvironment();
+  const app = await NestFactory.createApplicationContext(UserCreateModule, { logger: ['error'] });
+  try {
+    const passwordHash = await app.get(PasswordHasher).hash(dto.password);
+    const user = await app
+      .get(UsersService)
+      .create({ email: dto.email, name: dto.name ?? '', passwordHash, roles });
+    console.log(`created user ${user.id} <${user.email}> with roles ${user.roles.join(', ')}`);
+  } finally {
+    await app.close();
+  }
+});

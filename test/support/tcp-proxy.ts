@@ -1,0 +1,60 @@
+import { once } from 'node:events';
+import { createConnection, createServer, Server, Socket } from 'node:net';
+
+/**
+ * A loopback TCP proxy a test can cut and restore, standing between the app and its
+ * database. Cut: every open connection is destroyed and new ones are refused.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+    readonly port: number,
+  ) {}
+
+  static async start(targetHost: string, targetPort: number, port = 0): Promise<TcpProxy> {
+    const proxy = new TcpProxy(targetHost, targetPort, port);
+    const listening = await proxy.listen(port);
+    return Object.assign(proxy, { port: listening }) as TcpProxy;
+  }
+
+  private async listen(port: number): Promise<number> {
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    this.server = server;
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  /** Drops every connection and stops accepting: the database is "gone". */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts connections again on the same port. */
+  async restore(): Promise<void> {
+    if (!this.server) await this.listen(this.port);
+  }
+
+  close(): Promise<void> {
+    return this.cut();
+  }
+}
