@@ -1,17 +1,18 @@
-import { Logger } from '@nestjs/common';
+import pino from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 const MAX_DELAY_MS = 10_000;
 
 /**
  * Connects (and migrates) with exponential backoff, logging each failed attempt, so the
- * service can start before its database does.
+ * service can start before its database does. Logs straight through pino: Nest's own
+ * logger is still buffering during start-up, and an operator must see the attempts live.
  */
 export async function connectWithRetry(
   options: DataSourceOptions,
-  logger = new Logger('Database'),
   maxAttempts = 30,
 ): Promise<DataSource> {
+  const logger = pino({ level: process.env.LOG_LEVEL || 'info' }).child({ context: 'Database' });
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     const dataSource = new DataSource(options);

@@ -1,15 +1,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { LatchProcess, freePort } from '../support/latch-process';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase, TestDatabase, usingPostgres } from '../support/test-database';
-import { PASSWORD, uniqueEmail } from '../support/test-app';
+import { eventually, PASSWORD, uniqueEmail } from '../support/test-app';
+
+/** One HTTP request on a given agent (so connections can be opened ahead of time). */
+function rawRequest(agent: Agent, port: string, method: string, path: string, body?: string) {
+  return new Promise<number>((resolve, reject) => {
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** Starts `node dist/src/main` on the spec's database. */
 function spawnOn(db: TestDatabase, env: Record<string, string> = {}) {
-  return LatchProcess.spawn({ DATA_DIR: db.dataDir, DATABASE_URL: db.url, ...env });
+  return LatchProcess.spawn({
+    DATA_DIR: db.dataDir,
+    DATABASE_URL: db.url,
+    AUTH_LOGIN_RATE_LIMIT: '0',
+    ...env,
+  });
 }
 
 describe('start-up configuration errors', () => {
@@ -47,17 +66,23 @@ describe('process lifecycle', () => {
     console.log(`start-up to healthy /health (${db.kind}): ${startup} ms`);
 
     const email = uniqueEmail();
-    expect((await latch.http.post('/auth/register', { email, password: PASSWORD })).status).toBe(
-      201,
+    const registered = await latch.http.post('/auth/register', { email, password: PASSWORD });
+    expect(registered.status).toBe(201);
+    // Open the connections first, so every login below is surely received by the server.
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    await Promise.all(
+      Array.from({ length: 16 }, () => rawRequest(agent, latch.port, 'GET', '/health')),
     );
-    // Logins are slow (argon2): some are still running when the signal arrives.
+    // Logins are slow (argon2, four at a time): most are still running when the signal comes.
+    const body = JSON.stringify({ email, password: PASSWORD });
     const inFlight = Array.from({ length: 16 }, () =>
-      latch.http.post('/auth/login', { email, password: PASSWORD }),
+      rawRequest(agent, latch.port, 'POST', '/auth/login', body),
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exit = latch.stop('SIGTERM');
-    const answers = await Promise.all(inFlight);
-    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    const statuses = await Promise.all(inFlight);
+    agent.destroy();
+    expect(statuses).toEqual(Array(16).fill(200));
     expect(await exit).toBe(0);
 
     const again = await spawnOn(db);
@@ -65,25 +90,20 @@ describe('process lifecycle', () => {
       await again.waitHealthy();
       const login = await again.http.post('/auth/login', { email, password: PASSWORD });
       expect(login.status).toBe(200);
-    } finally {
       expect(await again.stop('SIGINT')).toBe(0);
+    } finally {
+      await again.stop('SIGKILL');
     }
   });
 
-  it('retries the database with backoff until it appears', async () => {
-    // The database sits behind a proxy that is not listening yet.
-    const upstream = db.url ? new URL(db.url) : undefined;
-    const proxyPort = await freePort();
-    const target = upstream
-      ? { host: upstream.hostname, port: Number(upstream.port || 5432) }
-      : undefined;
-    let proxy: TcpProxy | undefined;
-    let embedded: { url: string; stop(): Promise<void> } | undefined;
-    if (!target) {
-      // Embedded mode: serve a PGlite of our own over the wire protocol, as the app would.
-      embedded = await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 8);
-    }
+  it('retries the database with backoff, logging each attempt, until it appears', async () => {
+    // The database sits behind a proxy that is not listening yet. On the embedded pass the
+    // database is a PGlite of our own, served over the wire protocol as the app would.
+    const embedded = db.url
+      ? undefined
+      : await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 8);
     const server = new URL(embedded?.url ?? db.url!);
+    const proxyPort = await freePort();
     const proxied = new URL(server.toString());
     proxied.port = String(proxyPort);
     const latch = await LatchProcess.spawn({
@@ -91,14 +111,15 @@ describe('process lifecycle', () => {
       DATABASE_URL: proxied.toString(),
       LOG_LEVEL: 'warn',
     });
+    let proxy: TcpProxy | undefined;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(latch.logs).toMatch(/database connection attempt 1 failed/);
-      expect(latch.logs).toMatch(/database connection attempt 2 failed/);
+      await eventually(() => Promise.resolve(/attempt 2 failed/.test(latch.logs)), 10_000, 50);
+      expect(latch.logs).toMatch(/connection attempt 1 failed/);
       proxy = await TcpProxy.start(server.hostname, Number(server.port), proxyPort);
-      await latch.waitHealthy(20_000);
-    } finally {
+      await latch.waitHealthy(30_000);
       expect(await latch.stop()).toBe(0);
+    } finally {
+      await latch.stop('SIGKILL');
       await proxy?.close();
       await embedded?.stop();
     }

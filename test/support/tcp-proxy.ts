@@ -9,16 +9,18 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
+  /** The port the proxy listens on (fixed at the first listen, reused on restore). */
+  port = 0;
+
   private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
-    readonly port: number,
   ) {}
 
   static async start(targetHost: string, targetPort: number, port = 0): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort, port);
-    const listening = await proxy.listen(port);
-    return Object.assign(proxy, { port: listening }) as TcpProxy;
+    const proxy = new TcpProxy(targetHost, targetPort);
+    proxy.port = await proxy.listen(port);
+    return proxy;
   }
 
   private async listen(port: number): Promise<number> {

@@ -5,6 +5,19 @@ import { ProblemException } from '../../common/problem';
 /** @nestjs/throttler's guard, answering in the contract's shape: 429 with Retry-After. */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /**
+   * One counter per budget and client, shared by every route of that budget: login and
+   * register spend from the same `login` budget (API.md). The default key also names the
+   * controller and handler, which would give each route a budget of its own.
+   */
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    name: string,
+  ): string {
+    return `${name}:${tracker}`;
+  }
+
   protected override throwThrottlingException(
     _context: ExecutionContext,
     detail: ThrottlerLimitDetail,

@@ -16,6 +16,11 @@ export interface RefreshCredentials {
 export const invalidGrant = (detail = 'refresh token is invalid or expired') =>
   new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid_grant', detail);
 
+const invalidBody = (field: string, message: string) =>
+  new ProblemException(HttpStatus.BAD_REQUEST, 'validation_failed', 'the request is invalid', {}, [
+    { field, message },
+  ]);
+
 /**
  * Reads the refresh token from the body (`refreshToken`) or, when the body has none, from
  * the `refresh_token` cookie; a cookie must also pass the cross-site check of API.md.
@@ -27,11 +32,24 @@ export class RefreshCredentialsReader {
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
   ) {}
 
-  /** The raw token and its source, or undefined when the request carries none. */
+  /**
+   * The raw token and its source, or undefined when the request carries none. Guards run
+   * before the validation pipe, so a body that is not an object, or a `refreshToken` that is
+   * not a string, is refused here (400) rather than read as "no token" or a bad grant.
+   */
   presented(request: FastifyRequest): { raw: unknown; source: 'body' | 'cookie' } | undefined {
-    const body = request.body as { refreshToken?: unknown } | undefined;
-    if (body && typeof body === 'object' && body.refreshToken !== undefined) {
-      return { raw: body.refreshToken, source: 'body' };
+    const body: unknown = request.body;
+    if (body !== undefined) {
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw invalidBody('body', 'the body must be a JSON object');
+      }
+      const { refreshToken } = body as { refreshToken?: unknown };
+      if (refreshToken !== undefined) {
+        if (typeof refreshToken !== 'string') {
+          throw invalidBody('refreshToken', 'refreshToken must be a string');
+        }
+        return { raw: refreshToken, source: 'body' };
+      }
     }
     const cookie =
       this.auth.refreshTransport === 'body' ? undefined : request.cookies?.[REFRESH_COOKIE];

@@ -1,0 +1,133 @@
+/**
+ * The cleanup job: sessions and refresh tokens expired or revoked more than AUTH_RETENTION
+ * ago are deleted; live rows and rows inside the retention window stay.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { CleanupService } from '../../src/maintenance/cleanup.service';
+import { registerUser, startApp, TestApp } from '../support/test-app';
+
+const RETENTION_SECONDS = 3600;
+
+describe('cleanup (AUTH_RETENTION=1h)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({
+      env: { AUTH_RETENTION: String(RETENTION_SECONDS), AUTH_CLEANUP_INTERVAL: '0' },
+    });
+  });
+  afterAll(() => t.close());
+
+  /** A session whose times are SQL intervals relative to now(). */
+  async function insertSession(
+    userId: string,
+    times: { idle: string; absolute?: string; revoked?: string },
+  ): Promise<string> {
+    const id = randomUUID();
+    await t.sql(
+      `INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at,
+                             absolute_expires_at, revoked_at, revoke_reason)
+       VALUES ($1, $2, now() - interval '40 days', now() - interval '40 days',
+               now() + $3::interval, now() + $4::interval,
+               CASE WHEN $5::text IS NULL THEN NULL ELSE now() + $5::interval END,
+               CASE WHEN $5::text IS NULL THEN NULL ELSE 'logout' END)`,
+      [id, userId, times.idle, times.absolute ?? '30 days', times.revoked ?? null],
+    );
+    return id;
+  }
+
+  async function insertToken(
+    sessionId: string,
+    times: { expires: string; rotated?: string },
+    parentId: string | null = null,
+  ): Promise<string> {
+    const id = randomUUID();
+    await t.sql(
+      `INSERT INTO refresh_tokens (id, session_id, parent_id, secret_hash, created_at, expires_at, rotated_at)
+       VALUES ($1, $2, $3, $6, now() - interval '40 days', now() + $4::interval,
+               CASE WHEN $5::text IS NULL THEN NULL ELSE now() + $5::interval END)`,
+      [id, sessionId, parentId, times.expires, times.rotated ?? null, randomBytes(32)],
+    );
+    return id;
+  }
+
+  async function insertAttempt(email: string, updated: string, lockedUntil: string | null) {
+    await t.sql(
+      `INSERT INTO login_attempts (email, failed_count, updated_at, locked_until)
+       VALUES ($1, 3, now() + $2::interval,
+               CASE WHEN $3::text IS NULL THEN NULL ELSE now() + $3::interval END)`,
+      [email, updated, lockedUntil],
+    );
+  }
+
+  it('deletes only what ended longer ago than the retention window', async () => {
+    const user = await registerUser(t.http);
+    const userId = user.user!.id;
+
+    const live = await insertSession(userId, { idle: '1 day' });
+    const revokedLongAgo = await insertSession(userId, { idle: '1 day', revoked: '-2 hours' });
+    const revokedRecently = await insertSession(userId, { idle: '1 day', revoked: '-10 minutes' });
+    const expiredLongAgo = await insertSession(userId, { idle: '-2 hours' });
+    const expiredRecently = await insertSession(userId, { idle: '-10 minutes' });
+    const revokedJustOutside = await insertSession(userId, {
+      idle: '1 day',
+      revoked: `-${RETENTION_SECONDS + 60} seconds`,
+    });
+
+    const liveToken = await insertToken(live, { expires: '1 day' });
+    const spentButUnexpired = await insertToken(live, { expires: '1 day', rotated: '-3 hours' });
+    const expiredTokenLongAgo = await insertToken(live, {
+      expires: '-2 hours',
+      rotated: '-3 hours',
+    });
+    const expiredTokenRecently = await insertToken(live, { expires: '-10 minutes' });
+    const inRevokedLongAgo = await insertToken(revokedLongAgo, { expires: '1 day' });
+    const inRevokedRecently = await insertToken(revokedRecently, { expires: '1 day' });
+    const inExpiredLongAgo = await insertToken(expiredLongAgo, { expires: '-2 hours' });
+    const inExpiredRecently = await insertToken(expiredRecently, { expires: '-10 minutes' });
+
+    await insertAttempt('old@example.com', '-2 days', null);
+    await insertAttempt('old-expired-lock@example.com', '-2 days', '-1 day');
+    await insertAttempt('recent@example.com', '-1 hour', null);
+    await insertAttempt('still-locked@example.com', '-2 days', '10 minutes');
+
+    const result = await t.app.get(CleanupService).runOnce();
+
+    const sessions = (await t.sql('SELECT id FROM sessions')).map((r) => r.id).sort();
+    expect(sessions).toEqual([user.sessionId, live, revokedRecently, expiredRecently].sort());
+    const tokens = (await t.sql('SELECT id FROM refresh_tokens')).map((r) => r.id).sort();
+    expect(tokens).toEqual(
+      [
+        user.refreshToken.split('.')[0],
+        liveToken,
+        spentButUnexpired,
+        expiredTokenRecently,
+        inRevokedRecently,
+        inExpiredRecently,
+      ].sort(),
+    );
+    for (const gone of [revokedLongAgo, expiredLongAgo, revokedJustOutside]) {
+      expect(sessions).not.toContain(gone);
+    }
+    for (const gone of [expiredTokenLongAgo, inRevokedLongAgo, inExpiredLongAgo]) {
+      expect(tokens).not.toContain(gone);
+    }
+    const attempts = (await t.sql('SELECT email FROM login_attempts ORDER BY email')).map(
+      (r) => r.email,
+    );
+    expect(attempts).toEqual(['recent@example.com', 'still-locked@example.com']);
+
+    expect(result).toEqual({ sessions: 3, refreshTokens: 1, loginAttempts: 2 });
+
+    // Nothing left to do on a second run; the live user is untouched.
+    expect(await t.app.get(CleanupService).runOnce()).toEqual({
+      sessions: 0,
+      refreshTokens: 0,
+      loginAttempts: 0,
+    });
+    expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
+    expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(
+      200,
+    );
+  });
+});
