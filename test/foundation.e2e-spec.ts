@@ -75,6 +75,20 @@ describe('service foundation', () => {
     expect((await t.http.get('/docs')).status).toBe(200);
   });
 
+  it('serves many simultaneous requests that each run several statements', async () => {
+    // Regression: on the embedded database, concurrent connections once interleaved their
+    // extended-protocol messages and registrations failed with 503.
+    const emails = Array.from({ length: 16 }, () => uniqueEmail('burst'));
+    const answers = await Promise.all(
+      emails.map((email) => t.http.post('/auth/register', { email, password: PASSWORD })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(201));
+    const rows = await t.sql('SELECT count(*)::int AS n FROM users WHERE email = ANY($1)', [
+      emails,
+    ]);
+    expect(rows[0].n).toBe(16);
+  });
+
   it('sets a request id and security headers on every response', async () => {
     const response = await t.http.get('/health', { headers: { 'x-request-id': 'trace-123' } });
     expect(response.headers.get('x-request-id')).toBe('trace-123');

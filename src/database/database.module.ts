@@ -9,6 +9,13 @@ import { typeormOptions } from './typeorm-options';
 
 /** Resolves the database URL: DATABASE_URL, or an embedded PostgreSQL under DATA_DIR. */
 export const DATABASE_URL = Symbol('DATABASE_URL');
+/**
+ * PGlite is one PostgreSQL session shared by every socket: pglite-socket interleaves the
+ * extended-protocol messages of concurrent connections, so one connection's Bind can meet
+ * another's unnamed statement. The embedded pool therefore has a single connection (PGlite
+ * runs one query at a time anyway); the spare slots absorb reconnects.
+ */
+const EMBEDDED_MAX_CONNECTIONS = 3;
 export const EMBEDDED = Symbol('EMBEDDED_POSTGRES');
 
 @Global()
@@ -18,7 +25,7 @@ export const EMBEDDED = Symbol('EMBEDDED_POSTGRES');
       provide: EMBEDDED,
       inject: [databaseConfig.KEY],
       useFactory: async (db: ConfigType<typeof databaseConfig>) =>
-        db.url ? null : EmbeddedPostgres.start(db.dataDir, db.poolSize + 2),
+        db.url ? null : EmbeddedPostgres.start(db.dataDir, EMBEDDED_MAX_CONNECTIONS),
     },
     {
       provide: DATABASE_URL,
@@ -36,9 +43,12 @@ class DatabaseUrlModule {}
   imports: [
     TypeOrmModule.forRootAsync({
       imports: [DatabaseUrlModule],
-      inject: [databaseConfig.KEY, DATABASE_URL],
-      useFactory: (db: ConfigType<typeof databaseConfig>, url: string) =>
-        typeormOptions(url, db.poolSize, db.migrateOnStart),
+      inject: [databaseConfig.KEY, DATABASE_URL, EMBEDDED],
+      useFactory: (
+        db: ConfigType<typeof databaseConfig>,
+        url: string,
+        embedded: EmbeddedPostgres | null,
+      ) => typeormOptions(url, embedded ? 1 : db.poolSize, db.migrateOnStart),
       dataSourceFactory: (options) => connectWithRetry(options!),
     }),
     DatabaseUrlModule,

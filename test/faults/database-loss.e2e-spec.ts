@@ -25,7 +25,9 @@ describe('database loss', () => {
     proxy = await TcpProxy.start(server.hostname, Number(server.port || 5432));
     const proxied = new URL(server.toString());
     proxied.port = String(proxy.port);
-    t = await startApp({ db, databaseUrl: proxied.toString() });
+    // PGlite is a single session: one connection, as the app itself uses it (database.module.ts).
+    const env: Record<string, string> = embedded ? { DB_POOL_SIZE: '1' } : {};
+    t = await startApp({ db, databaseUrl: proxied.toString(), env });
   });
 
   afterAll(async () => {

@@ -109,6 +109,7 @@ describe('process lifecycle', () => {
     const latch = await LatchProcess.spawn({
       DATA_DIR: db.dataDir,
       DATABASE_URL: proxied.toString(),
+      DB_POOL_SIZE: embedded ? '1' : '10', // PGlite is one session: one connection
       LOG_LEVEL: 'warn',
     });
     let proxy: TcpProxy | undefined;
