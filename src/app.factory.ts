@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import { INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -11,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { ProblemFilter, renderProblem, sendProblem } from './common/problem.filter';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
 import { validateEnvironment } from './config/environment';
@@ -45,9 +45,10 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // JSON only: Fastify would otherwise also accept text/plain bodies (and Nest, with its
   // body parser on, form-encoded ones).
   fastify.removeContentTypeParser('text/plain');
+  const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     (request.raw as { id?: string }).id = request.id; // the same id in pino's lines
-    void reply.header('x-request-id', request.id);
+    void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
 
@@ -59,17 +60,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
   app.useLogger(app.get(Logger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-      },
-    },
-  });
-  await app.register(fastifyCookie);
+  // Cookies are parsed only where one is read (the refresh token), not on every request.
+  await app.register(fastifyCookie, { hook: false });
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, credentials: true });
   }

@@ -4,11 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/namespaces';
 import { connectWithRetry } from './connect-with-retry';
+import { DATABASE_URL, EMBEDDED } from './database.tokens';
+import { PreparedSql } from './prepared-sql';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { typeormOptions } from './typeorm-options';
 
-/** Resolves the database URL: DATABASE_URL, or an embedded PostgreSQL under DATA_DIR. */
-export const DATABASE_URL = Symbol('DATABASE_URL');
 /**
  * PGlite is one PostgreSQL session shared by every socket: pglite-socket interleaves the
  * extended-protocol messages of concurrent connections, so one connection's Bind can meet
@@ -16,7 +16,6 @@ export const DATABASE_URL = Symbol('DATABASE_URL');
  * runs one query at a time anyway); the spare slots absorb reconnects.
  */
 const EMBEDDED_MAX_CONNECTIONS = 3;
-export const EMBEDDED = Symbol('EMBEDDED_POSTGRES');
 
 @Global()
 @Module({
@@ -53,6 +52,8 @@ class DatabaseUrlModule {}
     }),
     DatabaseUrlModule,
   ],
+  providers: [PreparedSql],
+  exports: [PreparedSql],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(

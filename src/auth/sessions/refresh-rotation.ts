@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { PreparedSql } from '../../database/prepared-sql';
 import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
 import { AuthEvents } from '../events/auth-events';
@@ -85,7 +85,7 @@ const invalidGrant = () =>
 @Injectable()
 export class RefreshRotation {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: PreparedSql,
     private readonly secrets: ServerSecrets,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEvents,
@@ -113,7 +113,9 @@ export class RefreshRotation {
 
   /** Finds the token and proves the caller holds its secret (constant-time). */
   private async readState(presented: RefreshTokenParts): Promise<TokenState> {
-    const rows: TokenState[] = await this.dataSource.query(READ_STATE, [presented.id]);
+    const rows = await this.sql.query<TokenState>('latch_refresh_state', READ_STATE, [
+      presented.id,
+    ]);
     if (rows.length === 0 || !secretMatches(presented.secret, rows[0].secret_hash)) {
       throw invalidGrant();
     }
@@ -126,12 +128,11 @@ export class RefreshRotation {
   ): Promise<IssuedRefreshToken | null> {
     const key = await this.secrets.refreshDerivationKey();
     const successor = deriveSuccessor(key, presented.secret, randomUUID());
-    const rows: { spent: number; expires_at: Date | null }[] = await this.dataSource.query(ROTATE, [
-      presented.id,
-      successor.id,
-      hashSecret(successor.secret),
-      this.auth.refreshTtl,
-    ]);
+    const rows = await this.sql.query<{ spent: number; expires_at: Date | null }>(
+      'latch_refresh_rotate',
+      ROTATE,
+      [presented.id, successor.id, hashSecret(successor.secret), this.auth.refreshTtl],
+    );
     const { spent, expires_at: expiresAt } = rows[0];
     if (spent === 0) return null;
     if (!expiresAt) throw invalidGrant(); // the session ended concurrently

@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { Client } from 'pg';
-import { DATABASE_URL, EMBEDDED } from '../../database/database.module';
+import { DATABASE_URL, EMBEDDED } from '../../database/database.tokens';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
 import { RevokedSessions } from './revoked-sessions';
 

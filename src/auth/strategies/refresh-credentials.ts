@@ -51,8 +51,9 @@ export class RefreshCredentialsReader {
         return { raw: refreshToken, source: 'body' };
       }
     }
-    const cookie =
-      this.auth.refreshTransport === 'body' ? undefined : request.cookies?.[REFRESH_COOKIE];
+    const header = request.headers.cookie;
+    if (this.auth.refreshTransport === 'body' || !header) return undefined;
+    const cookie = request.server.parseCookie(header)[REFRESH_COOKIE];
     return cookie ? { raw: cookie, source: 'cookie' } : undefined;
   }
 
