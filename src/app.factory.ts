@@ -12,7 +12,7 @@ import { AppModule } from './app.module';
 import { ProblemFilter, renderProblem, sendProblem } from './common/problem.filter';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
-import { appConfig } from './config/namespaces';
+import { appConfig, parseBoolean } from './config/namespaces';
 import { validateEnvironment } from './config/environment';
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
@@ -26,7 +26,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const env = validateEnvironment();
   const adapter = new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT ?? 16384,
-    trustProxy: env.TRUST_PROXY === 'true',
+    trustProxy: parseBoolean(env.TRUST_PROXY, false),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

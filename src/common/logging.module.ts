@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +26,7 @@ export const REDACTED_PATHS = [
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (app: ConfigType<typeof appConfig>) => ({
+        forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
         pinoHttp: {
           level: app.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { parseDuration } from './duration';
 import { validateEnvironment } from './environment';
 
-const bool = (value: string | undefined, fallback: boolean) =>
+/** `true`/`1` and `false`/`0`, as the validation accepts them. */
+export const parseBoolean = (value: string | undefined, fallback: boolean) =>
   value === undefined || value === '' ? fallback : value === 'true' || value === '1';
+const bool = parseBoolean;
 const int = (value: string | number | undefined, fallback: number) =>
   value === undefined || value === '' ? fallback : Number(value);
 const seconds = (value: string | undefined, fallback: number) =>
@@ -51,7 +53,8 @@ export const authConfig = registerAs('auth', () => {
     retention: seconds(env.AUTH_RETENTION, 604_800),
     cleanupInterval: seconds(env.AUTH_CLEANUP_INTERVAL, 3600),
     refreshTransport: (env.AUTH_REFRESH_TRANSPORT ?? 'both') as 'body' | 'cookie' | 'both',
-    cookieSecure: bool(env.AUTH_COOKIE_SECURE, env.NODE_ENV === 'production'),
+    // API.md: Secure in production, or anywhere when AUTH_COOKIE_SECURE=true.
+    cookieSecure: env.NODE_ENV === 'production' || bool(env.AUTH_COOKIE_SECURE, false),
     loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
     refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),
     lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),

@@ -11,7 +11,9 @@ export function typeormOptions(url: string, poolSize: number, migrateOnStart: bo
     migrationsRun: migrateOnStart,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['migration'], // never 'error': it would log query parameters (hashes)
+    // Off: TypeORM writes plain text, and its error logging would print query parameters
+    // (hashes); failures reach our own JSON logs through the exception filter.
+    logging: false,
     poolSize,
     extra: {
       max: poolSize,

@@ -96,6 +96,52 @@ describe('process lifecycle', () => {
     }
   });
 
+  it('logs JSON lines with the request id and never a password or token', async () => {
+    const latch = await spawnOn(db, { LOG_LEVEL: 'info' });
+    try {
+      await latch.waitHealthy();
+      const email = uniqueEmail();
+      const secretPassword = 'Sup3r-secret-passphrase';
+      const registered = await latch.http.post(
+        '/auth/register',
+        { email, password: secretPassword },
+        { headers: { 'x-request-id': 'trace-register-1' } },
+      );
+      expect(registered.status).toBe(201);
+      const refreshed = await latch.http.post(
+        '/auth/refresh',
+        { refreshToken: registered.body.refreshToken },
+        { headers: { 'x-request-id': 'trace-refresh-1' } },
+      );
+      expect(refreshed.status).toBe(200);
+      await latch.http.get('/auth/me', {
+        token: 'not-a-token',
+        headers: { 'x-request-id': 'trace-me-1' },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = latch.logs
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { req?: { id?: string; url?: string } });
+      const ids = lines.map((line) => line.req?.id);
+      expect(ids).toEqual(
+        expect.arrayContaining(['trace-register-1', 'trace-refresh-1', 'trace-me-1']),
+      );
+      for (const secret of [
+        secretPassword,
+        registered.body.refreshToken,
+        registered.body.accessToken,
+        refreshed.body.refreshToken,
+        refreshed.body.accessToken,
+      ]) {
+        expect(latch.logs).not.toContain(secret);
+      }
+      expect(await latch.stop()).toBe(0);
+    } finally {
+      await latch.stop('SIGKILL');
+    }
+  });
+
   it('retries the database with backoff, logging each attempt, until it appears', async () => {
     // The database sits behind a proxy that is not listening yet. On the embedded pass the
     // database is a PGlite of our own, served over the wire protocol as the app would.

@@ -1,0 +1,67 @@
+import { appConfig, authConfig, parseBoolean } from './namespaces';
+
+describe('config namespaces', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('reads booleans as the validation accepts them', () => {
+    expect(parseBoolean('true', false)).toBe(true);
+    expect(parseBoolean('1', false)).toBe(true);
+    expect(parseBoolean('false', true)).toBe(false);
+    expect(parseBoolean('0', true)).toBe(false);
+    expect(parseBoolean(undefined, true)).toBe(true);
+    expect(parseBoolean('', false)).toBe(false);
+  });
+
+  it('applies the documented defaults', () => {
+    for (const key of Object.keys(process.env)) {
+      if (/^(AUTH_|JWT_|PORT|HOST|BODY_LIMIT|TRUST_PROXY|CORS_ORIGINS)/.test(key)) {
+        delete process.env[key];
+      }
+    }
+    process.env.NODE_ENV = 'test';
+    expect(authConfig()).toMatchObject({
+      accessTtl: 900,
+      refreshTtl: 1_209_600,
+      sessionMaxAge: 2_592_000,
+      reuseGrace: 10,
+      retention: 604_800,
+      refreshTransport: 'both',
+      cookieSecure: false,
+      loginRateLimit: 10,
+      lockoutThreshold: 5,
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
+    expect(appConfig()).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      bodyLimit: 16384,
+      trustProxy: false,
+      corsOrigins: [],
+    });
+  });
+
+  it('parses durations and lists', () => {
+    process.env.AUTH_ACCESS_TTL = '15m';
+    process.env.AUTH_REFRESH_TTL = '14d';
+    process.env.CORS_ORIGINS = ' https://a.example , https://b.example ,';
+    process.env.TRUST_PROXY = '1';
+    expect(authConfig().accessTtl).toBe(900);
+    expect(authConfig().refreshTtl).toBe(1_209_600);
+    expect(appConfig().corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(appConfig().trustProxy).toBe(true);
+  });
+
+  it('keeps the refresh cookie Secure in production whatever AUTH_COOKIE_SECURE says', () => {
+    process.env.NODE_ENV = 'production';
+    process.env.JWT_KEYS_DIR = '/tmp/keys';
+    process.env.AUTH_COOKIE_SECURE = 'false';
+    expect(authConfig().cookieSecure).toBe(true);
+    process.env.NODE_ENV = 'development';
+    expect(authConfig().cookieSecure).toBe(false);
+    process.env.AUTH_COOKIE_SECURE = 'true';
+    expect(authConfig().cookieSecure).toBe(true);
+  });
+});
