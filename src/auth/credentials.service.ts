@@ -58,8 +58,8 @@ export class CredentialsService {
   }
 
   async login(dto: LoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const wait = await this.lockout.secondsLocked(dto.email);
-    if (wait > 0) throw lockedOut(wait);
+    const attempts = await this.lockout.state(dto.email);
+    if (attempts.lockedFor > 0) throw lockedOut(attempts.lockedFor);
     const user = await this.users.findWithPasswordHash(dto.email);
     if (!user) {
       await this.hasher.verifyDummy(dto.password);
@@ -70,7 +70,7 @@ export class CredentialsService {
     if (check.needsRehash) {
       await this.users.setPasswordHash(user.id, await this.hasher.hash(dto.password), false);
     }
-    await this.lockout.reset(dto.email);
+    if (attempts.failures > 0) await this.lockout.reset(dto.email);
     const issued = await this.sessions.open(user.id, user.roles, context);
     this.events.publish('login.succeeded', {
       userId: user.id,

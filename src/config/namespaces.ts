@@ -1,4 +1,5 @@
 import { registerAs } from '@nestjs/config';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration';
 import { validateEnvironment } from './environment';
@@ -58,6 +59,8 @@ export const authConfig = registerAs('auth', () => {
     loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
     refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),
     lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),
+    /** Hashes allowed to run at once (default: one per core). */
+    argon2Concurrency: int(env.AUTH_ARGON2_CONCURRENCY, availableParallelism()),
     argon2: {
       memoryCost: int(env.AUTH_ARGON2_MEMORY_KIB, 19456),
       timeCost: int(env.AUTH_ARGON2_ITERATIONS, 2),

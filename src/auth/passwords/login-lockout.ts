@@ -31,15 +31,16 @@ export class LoginLockout {
     return this.auth.lockoutThreshold > 0;
   }
 
-  /** Seconds until the email may try again, or 0. */
-  async secondsLocked(email: string): Promise<number> {
-    if (!this.enabled) return 0;
-    const rows: { wait: string }[] = await this.dataSource.query(
-      `SELECT extract(epoch FROM locked_until - now()) AS wait FROM login_attempts
-       WHERE email = $1 AND locked_until > now()`,
+  /** Seconds until the email may try again (0 when it may), and its failures so far. */
+  async state(email: string): Promise<{ lockedFor: number; failures: number }> {
+    if (!this.enabled) return { lockedFor: 0, failures: 0 };
+    const rows: { wait: string | null; failed_count: number }[] = await this.dataSource.query(
+      `SELECT extract(epoch FROM locked_until - now()) AS wait, failed_count
+       FROM login_attempts WHERE email = $1`,
       [email],
     );
-    return rows.length > 0 ? Number(rows[0].wait) : 0;
+    const wait = Number(rows[0]?.wait ?? 0);
+    return { lockedFor: wait > 0 ? wait : 0, failures: rows[0]?.failed_count ?? 0 };
   }
 
   /** Counts a failure; returns the new lock in seconds when this failure triggered one. */

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { Semaphore } from '../../common/semaphore';
 import { authConfig } from '../../config/namespaces';
 
@@ -14,17 +13,19 @@ export interface PasswordCheck {
 
 /**
  * argon2id hashing with OWASP parameters. The work runs on libuv's thread pool, but no more
- * hashes run at once than there are cores: a login flood must not take the core that the
- * event loop needs to answer everyone else (measured: /auth/me p99 under a flood).
+ * than AUTH_ARGON2_CONCURRENCY hashes (default: one per core) run at once: a login flood
+ * must not take the core the event loop needs to answer everyone else (measured: /auth/me
+ * p99 under a flood).
  */
 @Injectable()
 export class PasswordHasher {
   private readonly options: argon2.HashOptions & { raw?: false };
-  private readonly slots = new Semaphore(Math.max(1, availableParallelism()));
+  private readonly slots: Semaphore;
   private dummyHash?: Promise<string>;
 
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
+    this.slots = new Semaphore(auth.argon2Concurrency);
   }
 
   hash(password: string): Promise<string> {
