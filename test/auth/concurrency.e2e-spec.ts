@@ -1,5 +1,6 @@
 import { registerUser, startApp, TestApp } from '../support/test-app';
-import { childCount, countRows, expectProblem, refresh, sessionRow, tokenId } from './helpers';
+import { expectProblem } from '../support/forge';
+import { childCount, countRows, refresh, sessionRow, tokenId } from './helpers';
 
 const PARALLEL = 30;
 

@@ -1,14 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { login, PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
-import {
-  accessClaims,
-  devSigningKey,
-  expectProblem,
-  refresh,
-  rotate,
-  sessionRow,
-  signJwt,
-} from './helpers';
+import { accessClaims, devSigningKey, expectProblem, signJwt } from '../support/forge';
+import { refresh, rotate, sessionRow } from './helpers';
 
 /** One place that walks API.md's error table for the auth, users and notes routes. */
 describe('error codes of the contract', () => {

@@ -1,17 +1,6 @@
 import { login, registerUser, sleep, startApp, TestApp } from '../support/test-app';
-import {
-  accessClaims,
-  decodeJwt,
-  devSigningKey,
-  expectProblem,
-  ms,
-  refresh,
-  rotate,
-  sessionRow,
-  signJwt,
-  sleepUntil,
-  tokenRow,
-} from './helpers';
+import { accessClaims, decodeJwt, devSigningKey, expectProblem, signJwt } from '../support/forge';
+import { ms, refresh, rotate, sessionRow, sleepUntil, tokenRow } from './helpers';
 
 // Short lifetimes and real (short) sleeps. Every sleep stays well under 6 s; the assertions
 // are on answers and rows, never on how long anything took.

@@ -7,12 +7,10 @@ import {
   DevKey,
   devSigningKey,
   expectProblem,
-  sessionRow,
   signJwt,
-} from './helpers';
-
-const without = (object: Record<string, unknown>, key: string) =>
-  Object.fromEntries(Object.entries(object).filter(([name]) => name !== key));
+  without,
+} from '../support/forge';
+import { sessionRow } from './helpers';
 
 /**
  * Every token here is refused with 401 invalid_token. The control case first proves that a

@@ -1,6 +1,7 @@
 import type { HttpResponse } from '../support/http';
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
-import { expectProblem, expectTokenResponse, sessionRow, tokenRow } from './helpers';
+import { expectProblem } from '../support/forge';
+import { expectTokenResponse, sessionRow, tokenRow } from './helpers';
 
 /** The refresh_token Set-Cookie of a response, split into its value and attributes. */
 function refreshCookie(response: HttpResponse) {

@@ -1,13 +1,6 @@
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
-import {
-  countRows,
-  decodeJwt,
-  expectProblem,
-  expectTokenResponse,
-  ISO_UTC,
-  tokenId,
-  UUID,
-} from './helpers';
+import { decodeJwt, expectProblem } from '../support/forge';
+import { countRows, expectTokenResponse, ISO_UTC, tokenId, UUID } from './helpers';
 
 describe('POST /auth/register and POST /auth/login', () => {
   let t: TestApp;

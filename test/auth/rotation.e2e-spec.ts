@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { registerUser, login, sleep, startApp, TestApp } from '../support/test-app';
+import { decodeJwt, expectProblem } from '../support/forge';
 import {
   childCount,
   countRows,
-  decodeJwt,
-  expectProblem,
   expectTokenResponse,
   ms,
   refresh,

@@ -7,17 +7,8 @@ import {
   TestApp,
   TokenResponse,
 } from '../support/test-app';
-import {
-  decodeJwt,
-  expectProblem,
-  ISO_UTC,
-  loginAs,
-  ms,
-  refresh,
-  sessionRow,
-  tokenRow,
-  UUID,
-} from './helpers';
+import { decodeJwt, expectProblem } from '../support/forge';
+import { ISO_UTC, loginAs, ms, refresh, sessionRow, tokenRow, UUID } from './helpers';
 
 /** A user with three sessions: `a` from register, `b` and `c` from logins. */
 async function userWithThreeSessions(t: TestApp) {

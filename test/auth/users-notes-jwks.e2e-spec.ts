@@ -1,7 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { login, registerUser, startApp, TestApp } from '../support/test-app';
-import { countRows, decodeJwt, expectProblem, ISO_UTC, UUID } from './helpers';
+import { decodeJwt, expectProblem } from '../support/forge';
+import { countRows, ISO_UTC, UUID } from './helpers';
 
 describe('users, notes and the JWKS', () => {
   let t: TestApp;

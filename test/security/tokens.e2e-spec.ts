@@ -3,21 +3,19 @@
  * stripped, mistyped and expired tokens. Each must be a 401 with the contract's code, never a
  * 5xx, and the service must stay healthy.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import type { SigningKey } from '../../src/auth/tokens/key-files';
+import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import type { HttpResponse } from '../support/http';
 import {
   accessClaims,
   decodeJwt,
-  devKeyPem,
-  devKeys,
+  DevKey,
+  devSigningKey,
   expectProblem,
-  hs256Jwt,
   jwkToPublicPem,
   Json,
   publicPemOf,
   signJwt,
-  unsignedJwt,
+  Signer,
   without,
 } from '../support/forge';
 import { registerUser, startApp, TestApp, TokenResponse } from '../support/test-app';
@@ -37,14 +35,14 @@ describe('access token attacks', () => {
   let t: TestApp;
   let user: TokenResponse & { email: string; password: string };
   let userId: string;
-  let key: SigningKey;
+  let key: DevKey;
   let header: Json;
 
   beforeAll(async () => {
     t = await startApp();
     user = await registerUser(t.http);
     userId = user.user!.id;
-    key = devKeys(t.db.dataDir)[0];
+    key = await devSigningKey(t);
     header = decodeJwt(user.accessToken).header;
   });
   afterAll(() => t.close());
@@ -57,9 +55,13 @@ describe('access token attacks', () => {
     }
   }
 
+  const es256 = (privateKey: KeyObject): Signer => ({ kind: 'es256', key: privateKey });
+  /** HS256 keyed with an arbitrary shared secret: the classic algorithm-confusion forgery. */
+  const hs256 = (h: Json, payload: Json, secret: string) =>
+    signJwt({ ...h, alg: 'HS256' }, payload, { kind: 'hs256', secret });
   const claims = (overrides: Json = {}) => accessClaims(userId, user.sessionId, overrides);
   const wellSigned = (headerOverrides: Json = {}, claimOverrides: Json = {}) =>
-    signJwt({ ...header, ...headerOverrides }, claims(claimOverrides), key.privateKey);
+    signJwt({ ...header, ...headerOverrides }, claims(claimOverrides), es256(key.privateKey));
 
   it('the forge itself is sound: a token signed with the dev key and right claims passes', async () => {
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
@@ -73,10 +75,12 @@ describe('access token attacks', () => {
   it('refuses alg "none" (any spelling), with or without a signature part', async () => {
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       const payload = claims({ roles: ['admin'] });
-      await refused(unsignedJwt({ ...header, alg }, payload));
-      await refused(unsignedJwt({ ...header, alg }, payload, 'c2lnbmF0dXJl'));
+      await refused(signJwt({ ...header, alg }, payload, { kind: 'none' }));
+      await refused(
+        signJwt({ ...header, alg }, payload, { kind: 'none', signature: 'c2lnbmF0dXJl' }),
+      );
       const noKid = without(header, 'kid');
-      await refused(unsignedJwt({ ...noKid, alg }, payload));
+      await refused(signJwt({ ...noKid, alg }, payload, { kind: 'none' }));
     }
   });
 
@@ -87,13 +91,13 @@ describe('access token attacks', () => {
     expect(jwk).toBeDefined();
     expect(jwk.d).toBeUndefined();
     const fromJwks = jwkToPublicPem(jwk);
-    const fromFile = publicPemOf(devKeyPem(t.db.dataDir));
+    const fromFile = publicPemOf(key.pem);
     expect(fromFile).toBe(fromJwks);
     const secrets = [fromJwks, fromJwks.trim(), JSON.stringify(jwk), key.kid];
     for (const secret of secrets) {
-      await refused(hs256Jwt(header, claims({ roles: ['admin'] }), secret));
+      await refused(hs256(header, claims({ roles: ['admin'] }), secret));
       const noKid = without(header, 'kid');
-      await refused(hs256Jwt(noKid, claims(), secret));
+      await refused(hs256(noKid, claims(), secret));
     }
   });
 
@@ -123,7 +127,7 @@ describe('access token attacks', () => {
     await refused(wellSigned({ kid: randomUUID() }));
     await refused(wellSigned({ kid: key.kid.slice(0, -1) + (key.kid.endsWith('A') ? 'B' : 'A') }));
     const noKid = without(header, 'kid');
-    await refused(signJwt(noKid, claims(), key.privateKey));
+    await refused(signJwt(noKid, claims(), es256(key.privateKey)));
   });
 
   it('refuses a wrong or missing typ, though well signed', async () => {
@@ -131,7 +135,7 @@ describe('access token attacks', () => {
       await refused(wellSigned({ typ }));
     }
     const noTyp = without(header, 'typ');
-    await refused(signJwt(noTyp, claims(), key.privateKey));
+    await refused(signJwt(noTyp, claims(), es256(key.privateKey)));
   });
 
   it('refuses a wrong iss or aud, though well signed', async () => {
@@ -190,9 +194,9 @@ describe('access token attacks', () => {
 
   it("refuses a token signed by an attacker's own key under the real kid", async () => {
     const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-    await refused(signJwt(header, claims({ roles: ['admin'] }), ec));
+    await refused(signJwt(header, claims({ roles: ['admin'] }), es256(ec)));
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    await refused(signJwt({ ...header, alg: 'RS256' }, claims(), rsa));
+    await refused(signJwt({ ...header, alg: 'RS256' }, claims(), { kind: 'rs256', key: rsa }));
   });
 
   it('refuses a refresh token used as a Bearer token', async () => {
