@@ -1,3 +1,4 @@
+import './thread-pool'; // first: before anything touches libuv's pool
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
