@@ -23,6 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
+import { isUuid } from '../common/uuid';
 import { toUserView } from '../users/users.service';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
@@ -46,7 +47,6 @@ import type { RefreshCredentials } from './strategies/refresh-credentials';
 import { TokenResponder } from './token-responder';
 
 type Authenticated<T> = FastifyRequest & { user: T };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const contextOf = (request: FastifyRequest) =>
   clientContext(request.ip, request.headers['user-agent']);
 
@@ -158,8 +158,9 @@ export class AuthController {
     @Param('id') id: string,
     @Req() request: FastifyRequest,
   ): Promise<void> {
+    const sessionId = id.toLowerCase();
     const ended =
-      UUID.test(id) && (await this.sessions.end(principal, id.toLowerCase(), contextOf(request)));
+      isUuid(sessionId) && (await this.sessions.end(principal, sessionId, contextOf(request)));
     if (!ended) throw new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such session');
   }
 

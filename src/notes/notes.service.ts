@@ -2,10 +2,10 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ProblemException } from '../common/problem';
+import { isUuid } from '../common/uuid';
 import { CreateNoteDto, NoteView } from './dto/note.dto';
 import { Note } from './note.entity';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such note');
 
 const toView = (note: Note): NoteView => ({
@@ -34,13 +34,17 @@ export class NotesService {
   }
 
   async get(userId: string, id: string): Promise<NoteView> {
-    const note = UUID.test(id) ? await this.notes.findOneBy({ id, userId }) : null;
+    const noteId = id.toLowerCase();
+    const note = isUuid(noteId) ? await this.notes.findOneBy({ id: noteId, userId }) : null;
     if (!note) throw notFound();
     return toView(note);
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    const result = UUID.test(id) ? await this.notes.delete({ id, userId }) : { affected: 0 };
+    const noteId = id.toLowerCase();
+    const result = isUuid(noteId)
+      ? await this.notes.delete({ id: noteId, userId })
+      : { affected: 0 };
     if (!result.affected) throw notFound();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { invalidGrant } from '../strategies/refresh-credentials';
+import { invalidGrant } from '../tokens/token-errors';
 import { REFRESH_TOKEN_STRATEGY } from '../strategies/refresh-token.strategy';
 
 /** `@UseGuards(RefreshTokenGuard)`: a well-formed refresh token from an allowed transport. */

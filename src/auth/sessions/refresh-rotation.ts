@@ -5,6 +5,7 @@ import { PreparedSql } from '../../database/prepared-sql';
 import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
 import { AuthEvents } from '../events/auth-events';
+import { invalidGrant } from '../tokens/token-errors';
 import { IssuedRefreshToken } from './issued-refresh-token';
 import {
   deriveSuccessor,
@@ -73,13 +74,6 @@ const ROTATE = `
     RETURNING expires_at
   )
   SELECT (SELECT count(*)::int FROM spent) AS spent, (SELECT expires_at FROM successor) AS expires_at`;
-
-const invalidGrant = () =>
-  new ProblemException(
-    HttpStatus.UNAUTHORIZED,
-    'invalid_grant',
-    'refresh token is invalid or expired',
-  );
 
 /** Rotation, the grace window and reuse detection: every rule about spending a refresh token. */
 @Injectable()

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
+import { isUuid } from '../../common/uuid';
 import { jwtConfig } from '../../config/namespaces';
 import { AccessTokenClaims, Principal } from '../principal';
 import { RevokedSessions } from '../sessions/revoked-sessions';
@@ -13,7 +14,6 @@ import { invalidToken, sessionRevoked } from '../tokens/token-errors';
 import { VerifiedTokenCache } from '../tokens/verified-token-cache';
 
 export const ACCESS_TOKEN_STRATEGY = 'access-token';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACCEPTED_TYPES = new Set([ACCESS_TOKEN_TYPE, `application/${ACCESS_TOKEN_TYPE}`]);
 
 /**
@@ -55,10 +55,8 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
   async validate(request: FastifyRequest, claims: Partial<AccessTokenClaims>): Promise<Principal> {
     const { sub, sid, roles, exp, jti } = claims;
     const wellFormed =
-      typeof sub === 'string' &&
-      UUID.test(sub) &&
-      typeof sid === 'string' &&
-      UUID.test(sid) &&
+      isUuid(sub) &&
+      isUuid(sid) &&
       typeof jti === 'string' &&
       typeof exp === 'number' &&
       Array.isArray(roles) &&

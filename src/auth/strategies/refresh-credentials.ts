@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../../common/problem';
 import { appConfig, authConfig } from '../../config/namespaces';
 import { parseRefreshToken, RefreshTokenParts } from '../sessions/refresh-token-format';
+import { invalidGrant } from '../tokens/token-errors';
 
 export const REFRESH_COOKIE = 'refresh_token';
 
@@ -12,9 +13,6 @@ export interface RefreshCredentials {
   parts: RefreshTokenParts;
   source: 'body' | 'cookie';
 }
-
-export const invalidGrant = (detail = 'refresh token is invalid or expired') =>
-  new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid_grant', detail);
 
 const invalidBody = (field: string, message: string) =>
   new ProblemException(HttpStatus.BAD_REQUEST, 'validation_failed', 'the request is invalid', {}, [

@@ -16,6 +16,9 @@ export const tokenExpired = () =>
     'www-authenticate': 'Bearer error="invalid_token", error_description="expired"',
   });
 
+export const invalidGrant = (detail = 'refresh token is invalid or expired') =>
+  new ProblemException(HttpStatus.UNAUTHORIZED, 'invalid_grant', detail);
+
 export const sessionRevoked = () =>
   new ProblemException(HttpStatus.UNAUTHORIZED, 'session_revoked', 'this session has ended', {
     'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"',
