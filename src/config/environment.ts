@@ -49,6 +49,9 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_RETENTION?: string;
   @IsOptional()
   @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  AUTH_EVENTS_RETENTION?: string;
+  @IsOptional()
+  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   AUTH_CLEANUP_INTERVAL?: string;
   @IsOptional() @IsIn(['body', 'cookie', 'both']) AUTH_REFRESH_TRANSPORT?: string;
   @IsOptional() @IsBooleanString() AUTH_COOKIE_SECURE?: string;

@@ -52,6 +52,7 @@ export const authConfig = registerAs('auth', () => {
     sessionMaxAge: seconds(env.AUTH_SESSION_MAX_AGE, 2_592_000),
     reuseGrace: seconds(env.AUTH_REUSE_GRACE, 10),
     retention: seconds(env.AUTH_RETENTION, 604_800),
+    eventsRetention: seconds(env.AUTH_EVENTS_RETENTION, 7_776_000),
     cleanupInterval: seconds(env.AUTH_CLEANUP_INTERVAL, 3600),
     refreshTransport: (env.AUTH_REFRESH_TRANSPORT ?? 'both') as 'body' | 'cookie' | 'both',
     // API.md: Secure in production, or anywhere when AUTH_COOKIE_SECURE=true.

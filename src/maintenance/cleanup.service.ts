@@ -11,11 +11,12 @@ export interface CleanupResult {
   sessions: number;
   refreshTokens: number;
   loginAttempts: number;
+  authEvents: number;
 }
 
 /**
  * Deletes sessions and refresh tokens that expired or were revoked more than AUTH_RETENTION
- * ago. Each statement deletes at most BATCH_SIZE rows found through an index, so no lock is
+ * ago, and audit events older than AUTH_EVENTS_RETENTION. Each statement deletes at most BATCH_SIZE rows found through an index, so no lock is
  * held for long and a refresh never waits behind the job.
  */
 @Injectable()
@@ -61,7 +62,13 @@ export class CleanupService implements OnApplicationBootstrap {
          LIMIT $2::int)`,
       86400,
     );
-    return { sessions, refreshTokens, loginAttempts };
+    const authEvents = await this.deleteInBatches(
+      `DELETE FROM auth_events WHERE id IN (
+         SELECT id FROM auth_events WHERE at < now() - make_interval(secs => $1::float8)
+         LIMIT $2::int)`,
+      this.auth.eventsRetention,
+    );
+    return { sessions, refreshTokens, loginAttempts, authEvents };
   }
 
   private async runScheduled(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The cleanup job: sessions and refresh tokens expired or revoked more than AUTH_RETENTION
- * ago are deleted; live rows and rows inside the retention window stay.
+ * ago are deleted, and audit events older than AUTH_EVENTS_RETENTION (90 days by default);
+ * live rows and rows inside the retention windows stay.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CleanupService } from '../../src/maintenance/cleanup.service';
@@ -90,6 +91,14 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
     await insertAttempt('old-expired-lock@example.com', '-2 days', '-1 day');
     await insertAttempt('recent@example.com', '-1 hour', null);
     await insertAttempt('still-locked@example.com', '-2 days', '10 minutes');
+    const [oldEvent] = await t.sql(
+      `INSERT INTO auth_events (type, user_id, at) VALUES ('login.succeeded', $1, now() - interval '91 days') RETURNING id`,
+      [userId],
+    );
+    const [keptEvent] = await t.sql(
+      `INSERT INTO auth_events (type, user_id, at) VALUES ('login.succeeded', $1, now() - interval '89 days') RETURNING id`,
+      [userId],
+    );
 
     const result = await t.app.get(CleanupService).runOnce();
 
@@ -117,13 +126,18 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
     );
     expect(attempts).toEqual(['recent@example.com', 'still-locked@example.com']);
 
-    expect(result).toEqual({ sessions: 3, refreshTokens: 1, loginAttempts: 2 });
+    const events = (await t.sql('SELECT id FROM auth_events')).map((r) => r.id);
+    expect(events).toContain(keptEvent.id);
+    expect(events).not.toContain(oldEvent.id);
+
+    expect(result).toEqual({ sessions: 3, refreshTokens: 1, loginAttempts: 2, authEvents: 1 });
 
     // Nothing left to do on a second run; the live user is untouched.
     expect(await t.app.get(CleanupService).runOnce()).toEqual({
       sessions: 0,
       refreshTokens: 0,
       loginAttempts: 0,
+      authEvents: 0,
     });
     expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
     expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(
