@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig } from '../config/namespaces';
 
-const REQUEST_LINE_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+/** Levels at which no request line (info, warn or error) can ever be written. */
+const QUIET_LEVELS = new Set(['fatal', 'silent']);
 
 /** Never log a credential: headers and body fields that carry one are replaced. */
 export const REDACTED_PATHS = [
@@ -30,9 +31,9 @@ export const REDACTED_PATHS = [
         pinoHttp: {
           level: app.logLevel,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          // Request lines are written at info (warn/error for 4xx/5xx): above info, skip the
-          // per-request bookkeeping unless it can produce a line.
-          autoLogging: REQUEST_LINE_LEVELS.has(app.logLevel),
+          // Request lines go out at info, warn (4xx) or error (5xx); skip the per-request
+          // bookkeeping only when none of them could be written.
+          autoLogging: !QUIET_LEVELS.has(app.logLevel),
           // Fastify chose the id (and set X-Request-Id); see app.factory.ts.
           genReqId: (request: IncomingMessage & { id?: string }) => request.id ?? randomUUID(),
           serializers: {

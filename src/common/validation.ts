@@ -1,6 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldError } from './problem';
-import { ProblemException } from './problem';
+import { FieldError, ProblemException } from './problem';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -10,7 +9,8 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-const invalid = (errors: FieldError[]) =>
+/** 400 validation_failed with its `errors` list: the one shape every input error takes. */
+export const validationFailed = (errors: FieldError[]) =>
   new ProblemException(400, 'validation_failed', 'the request is invalid', {}, errors);
 
 /** Keys that Nest's pipe deletes, unreported, before it validates (prototype pollution). */
@@ -43,7 +43,7 @@ class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       const fields = prototypeKeyFields(value);
-      if (fields.length > 0) throw invalid(fields);
+      if (fields.length > 0) throw validationFailed(fields);
     }
     return super.transform(value, metadata);
   }
@@ -57,6 +57,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => invalid(flatten(errors)),
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }

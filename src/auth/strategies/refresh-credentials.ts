@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../../common/problem';
+import { validationFailed } from '../../common/validation';
 import { appConfig, authConfig } from '../../config/namespaces';
 import { parseRefreshToken, RefreshTokenParts } from '../sessions/refresh-token-format';
 import { invalidGrant } from '../tokens/token-errors';
@@ -13,11 +14,6 @@ export interface RefreshCredentials {
   parts: RefreshTokenParts;
   source: 'body' | 'cookie';
 }
-
-const invalidBody = (field: string, message: string) =>
-  new ProblemException(HttpStatus.BAD_REQUEST, 'validation_failed', 'the request is invalid', {}, [
-    { field, message },
-  ]);
 
 /**
  * Reads the refresh token from the body (`refreshToken`) or, when the body has none, from
@@ -39,12 +35,14 @@ export class RefreshCredentialsReader {
     const body: unknown = request.body;
     if (body !== undefined) {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw invalidBody('body', 'the body must be a JSON object');
+        throw validationFailed([{ field: 'body', message: 'the body must be a JSON object' }]);
       }
       const { refreshToken } = body as { refreshToken?: unknown };
       if (refreshToken !== undefined) {
         if (typeof refreshToken !== 'string') {
-          throw invalidBody('refreshToken', 'refreshToken must be a string');
+          throw validationFailed([
+            { field: 'refreshToken', message: 'refreshToken must be a string' },
+          ]);
         }
         return { raw: refreshToken, source: 'body' };
       }
