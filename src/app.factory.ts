@@ -4,12 +4,13 @@ import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { ProblemFilter, renderProblem, sendProblem } from './common/problem.filter';
+import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig, parseBoolean } from './config/namespaces';
@@ -47,7 +48,6 @@ export async function createApp(): Promise<NestFastifyApplication> {
   fastify.removeContentTypeParser('text/plain');
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
-    (request.raw as { id?: string }).id = request.id; // the same id in pino's lines
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
@@ -58,6 +58,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  installRequestLogging(fastify, await app.resolve(PinoLogger));
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
   // Cookies are parsed only where one is read (the refresh token), not on every request.

@@ -21,6 +21,28 @@ function rawRequest(agent: Agent, port: string, method: string, path: string, bo
   });
 }
 
+/** A POST whose body is sent in two parts, 50 ms apart. */
+function slowBodyRequest(
+  port: string,
+  path: string,
+  body: string,
+  extraHeaders: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', ...extraHeaders };
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    const half = Math.floor(body.length / 2);
+    req.write(body.slice(0, half));
+    setTimeout(() => req.end(body.slice(half)), 50);
+  });
+}
+
 /** Starts `node dist/src/main` on the spec's database. */
 function spawnOn(db: TestDatabase, env: Record<string, string> = {}) {
   return LatchProcess.spawn({
@@ -96,43 +118,83 @@ describe('process lifecycle', () => {
     }
   });
 
-  it('logs JSON lines with the request id and never a password or token', async () => {
+  it('logs JSON lines with the request id on every line and never a password or token', async () => {
     const latch = await spawnOn(db, { LOG_LEVEL: 'info' });
     try {
       await latch.waitHealthy();
       const email = uniqueEmail();
       const secretPassword = 'Sup3r-secret-passphrase';
+      const traced = (id: string) => ({ headers: { 'x-request-id': id } });
       const registered = await latch.http.post(
         '/auth/register',
         { email, password: secretPassword },
-        { headers: { 'x-request-id': 'trace-register-1' } },
+        traced('trace-register-1'),
       );
       expect(registered.status).toBe(201);
       const refreshed = await latch.http.post(
         '/auth/refresh',
         { refreshToken: registered.body.refreshToken },
-        { headers: { 'x-request-id': 'trace-refresh-1' } },
+        traced('trace-refresh-1'),
       );
       expect(refreshed.status).toBe(200);
-      await latch.http.get('/auth/me', {
-        token: 'not-a-token',
-        headers: { 'x-request-id': 'trace-me-1' },
+      const me = await latch.http.get('/auth/me', {
+        token: refreshed.body.accessToken,
+        ...traced('trace-me-1'),
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const lines = latch.logs
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { req?: { id?: string; url?: string } });
-      const ids = lines.map((line) => line.req?.id);
-      expect(ids).toEqual(
-        expect.arrayContaining(['trace-register-1', 'trace-refresh-1', 'trace-me-1']),
+      expect(me.status).toBe(200);
+      // A request that carries its credential in a cookie, and a wrong password in a body.
+      await latch.http.post('/auth/logout', undefined, {
+        headers: {
+          cookie: `refresh_token=${refreshed.body.refreshToken}`,
+          'x-request-id': 'trace-cookie-1',
+        },
+      });
+      await latch.http.post(
+        '/auth/login',
+        { email, password: `${secretPassword}-wrong` },
+        traced('trace-login-1'),
       );
+      // Replaying a token two rotations back (outside the grace window's reach) revokes the
+      // session, and the service says so in a line written while the request is handled.
+      const rotatedAgain = await latch.http.post('/auth/refresh', {
+        refreshToken: refreshed.body.refreshToken,
+      });
+      expect(rotatedAgain.status).toBe(200);
+      // The body arrives in two packets, so it is read after the request's hooks have run.
+      const replay = await slowBodyRequest(
+        latch.port,
+        '/auth/refresh',
+        JSON.stringify({ refreshToken: registered.body.refreshToken }),
+        { 'x-request-id': 'trace-reuse-1' },
+      );
+      expect(replay).toMatchObject({ status: 401, body: expect.stringContaining('reused') });
+
+      type Line = { level: number; reqId?: string; msg?: string; statusCode?: number };
+      const linesOf = () =>
+        latch.logs
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Line);
+      const completed = (reqId: string) =>
+        linesOf().find((line) => line.reqId === reqId && line.msg === 'request completed');
+      await eventually(() => Promise.resolve(completed('trace-reuse-1') !== undefined));
+      expect(completed('trace-register-1')).toMatchObject({ level: 30, statusCode: 201 });
+      expect(completed('trace-refresh-1')).toMatchObject({ level: 30, statusCode: 200 });
+      expect(completed('trace-me-1')).toMatchObject({ level: 30, statusCode: 200 });
+      expect(completed('trace-login-1')).toMatchObject({ level: 40, statusCode: 401 });
+      expect(completed('trace-reuse-1')).toMatchObject({ level: 40, statusCode: 401 });
+      expect(completed('trace-cookie-1')).toBeDefined();
+      const reuseWarning = linesOf().find((line) => line.msg?.includes('refresh token reused'));
+      expect(reuseWarning).toMatchObject({ level: 40, reqId: 'trace-reuse-1' });
+
       for (const secret of [
         secretPassword,
         registered.body.refreshToken,
+        registered.body.refreshToken.split('.')[1],
         registered.body.accessToken,
         refreshed.body.refreshToken,
         refreshed.body.accessToken,
+        rotatedAgain.body.refreshToken,
       ]) {
         expect(latch.logs).not.toContain(secret);
       }

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { PreparedSql } from '../../database/prepared-sql';
@@ -78,6 +78,8 @@ const ROTATE = `
 /** Rotation, the grace window and reuse detection: every rule about spending a refresh token. */
 @Injectable()
 export class RefreshRotation {
+  private readonly logger = new Logger(RefreshRotation.name);
+
   constructor(
     private readonly sql: PreparedSql,
     private readonly secrets: ServerSecrets,
@@ -169,6 +171,12 @@ export class RefreshRotation {
       }
     }
     if (!state.session_revoked) {
+      // A replayed token means one of two holders is not the user: worth a line for whoever
+      // watches the logs, besides the audit event.
+      this.logger.warn(
+        { sessionId: state.session_id, userId: state.user_id },
+        'refresh token reused: session revoked',
+      );
       await this.revoker.revokeSession(
         state.user_id,
         state.session_id,
