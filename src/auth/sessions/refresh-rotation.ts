@@ -23,7 +23,6 @@ interface TokenState {
   session_id: string;
   user_id: string;
   roles: string[];
-  secret_hash: Buffer;
   spent: boolean;
   spent_seconds_ago: string | null;
   token_live: boolean;
@@ -35,45 +34,68 @@ interface TokenState {
   child_expires_at: Date | null;
 }
 
-const READ_STATE = `
-  SELECT t.session_id, s.user_id, u.roles, t.secret_hash,
-         t.rotated_at IS NOT NULL AS spent,
-         extract(epoch FROM now() - t.rotated_at) AS spent_seconds_ago,
-         t.expires_at > now() AS token_live,
-         s.revoked_at IS NOT NULL AS session_revoked,
-         (s.idle_expires_at > now() AND s.absolute_expires_at > now()) AS session_live,
-         c.id AS child_id, c.secret_hash AS child_hash,
-         c.rotated_at IS NULL AS child_current, c.expires_at AS child_expires_at
+/** What SPEND adds: whether this call spent the token, and the successor's expiry. */
+interface SpendOutcome {
+  secret_ok: boolean;
+  spent_now: number;
+  successor_expires_at: Date | null;
+}
+
+/** What READ_STATE and SPEND both report about the presented token. */
+const STATE_COLUMNS = `
+  t.session_id, s.user_id, u.roles,
+  t.rotated_at IS NOT NULL AS spent,
+  extract(epoch FROM now() - t.rotated_at) AS spent_seconds_ago,
+  t.expires_at > now() AS token_live,
+  s.revoked_at IS NOT NULL AS session_revoked,
+  (s.idle_expires_at > now() AND s.absolute_expires_at > now()) AS session_live,
+  c.id AS child_id, c.secret_hash AS child_hash,
+  c.rotated_at IS NULL AS child_current, c.expires_at AS child_expires_at`;
+
+const TOKEN_AND_SESSION = `
   FROM refresh_tokens t
   JOIN sessions s ON s.id = t.session_id
   JOIN users u ON u.id = s.user_id
   LEFT JOIN refresh_tokens c ON c.parent_id = t.id
   WHERE t.id = $1`;
 
+/** The token's state, and whether $2 is the hash of its secret (compared in constant time). */
+const READ_STATE = `
+  SELECT ${STATE_COLUMNS}, constant_time_equal(t.secret_hash, $2) AS secret_ok
+  ${TOKEN_AND_SESSION}`;
+
 /**
- * Spend the token and create its successor in one statement. The conditional UPDATE takes
- * the row lock, so of any number of concurrent attempts (on any instance) exactly one sees
- * `rotated_at IS NULL`; the others match nothing and fall back to the grace rules.
+ * The common case in one round trip: check the secret, spend the token and create its
+ * successor, and report the token's state for the other cases (grace, reuse, invalid). The
+ * conditional UPDATE takes the row lock and re-checks `rotated_at IS NULL` after it, so of
+ * any number of concurrent attempts (on any instance) exactly one spends the token.
  */
-const ROTATE = `
-  WITH spent AS (
-    UPDATE refresh_tokens SET rotated_at = now()
-    WHERE id = $1 AND rotated_at IS NULL AND expires_at > now()
-    RETURNING session_id
+const SPEND = `
+  WITH presented AS (
+    SELECT t.id, ${STATE_COLUMNS}, constant_time_equal(t.secret_hash, $2) AS secret_ok
+    ${TOKEN_AND_SESSION}
+  ), spent AS (
+    UPDATE refresh_tokens r SET rotated_at = now()
+    FROM presented p
+    WHERE r.id = p.id AND p.secret_ok AND NOT p.session_revoked AND p.session_live
+      AND r.rotated_at IS NULL AND r.expires_at > now()
+    RETURNING r.session_id
   ), session AS (
     UPDATE sessions s
     SET last_used_at = now(),
-        idle_expires_at = least(now() + make_interval(secs => $4::float8), s.absolute_expires_at)
+        idle_expires_at = least(now() + make_interval(secs => $5::float8), s.absolute_expires_at)
     FROM spent
     WHERE s.id = spent.session_id AND s.revoked_at IS NULL
       AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
     RETURNING s.id, s.idle_expires_at
   ), successor AS (
     INSERT INTO refresh_tokens (id, session_id, parent_id, secret_hash, expires_at)
-    SELECT $2, session.id, $1, $3, session.idle_expires_at FROM session
+    SELECT $3, session.id, $1, $4, session.idle_expires_at FROM session
     RETURNING expires_at
   )
-  SELECT (SELECT count(*)::int FROM spent) AS spent, (SELECT expires_at FROM successor) AS expires_at`;
+  SELECT p.*, (SELECT count(*)::int FROM spent) AS spent_now,
+         (SELECT expires_at FROM successor) AS successor_expires_at
+  FROM presented p`;
 
 /** Rotation, the grace window and reuse detection: every rule about spending a refresh token. */
 @Injectable()
@@ -89,56 +111,51 @@ export class RefreshRotation {
   ) {}
 
   async rotate(presented: RefreshTokenParts, context: ClientContext): Promise<IssuedRefreshToken> {
-    let state = await this.readState(presented);
+    const key = await this.secrets.refreshDerivationKey();
+    const successor = deriveSuccessor(key, presented.secret, randomUUID());
+    const presentedHash = hashSecret(presented.secret);
+    const [row] = await this.sql.query<TokenState & SpendOutcome>('latch_refresh_spend', SPEND, [
+      presented.id,
+      presentedHash,
+      successor.id,
+      hashSecret(successor.secret),
+      this.auth.refreshTtl,
+    ]);
+    if (!row?.secret_ok) throw invalidGrant();
+    if (row.spent_now === 1) {
+      if (!row.successor_expires_at) throw invalidGrant(); // the session ended concurrently
+      const issued: IssuedRefreshToken = {
+        token: formatRefreshToken(successor),
+        sessionId: row.session_id,
+        userId: row.user_id,
+        roles: row.roles,
+        expiresAt: row.successor_expires_at,
+      };
+      this.events.publish('token.refreshed', {
+        userId: issued.userId,
+        sessionId: issued.sessionId,
+        context,
+      });
+      return issued;
+    }
+    let state: TokenState = row;
     if (!state.spent) {
       if (state.session_revoked || !state.session_live || !state.token_live) throw invalidGrant();
-      const issued = await this.trySpend(presented, state);
-      if (issued) {
-        this.events.publish('token.refreshed', {
-          userId: issued.userId,
-          sessionId: issued.sessionId,
-          context,
-        });
-        return issued;
-      }
-      state = await this.readState(presented); // lost a race: someone else spent it just now
+      // Lost a race: another request spent it after this statement's snapshot was taken.
+      state = await this.readState(presented.id, presentedHash);
       if (!state.spent) throw invalidGrant();
     }
     return this.replaySpent(presented, state, context);
   }
 
-  /** Finds the token and proves the caller holds its secret (constant-time). */
-  private async readState(presented: RefreshTokenParts): Promise<TokenState> {
-    const rows = await this.sql.query<TokenState>('latch_refresh_state', READ_STATE, [
-      presented.id,
-    ]);
-    if (rows.length === 0 || !secretMatches(presented.secret, rows[0].secret_hash)) {
-      throw invalidGrant();
-    }
-    return rows[0];
-  }
-
-  private async trySpend(
-    presented: RefreshTokenParts,
-    state: TokenState,
-  ): Promise<IssuedRefreshToken | null> {
-    const key = await this.secrets.refreshDerivationKey();
-    const successor = deriveSuccessor(key, presented.secret, randomUUID());
-    const rows = await this.sql.query<{ spent: number; expires_at: Date | null }>(
-      'latch_refresh_rotate',
-      ROTATE,
-      [presented.id, successor.id, hashSecret(successor.secret), this.auth.refreshTtl],
+  private async readState(id: string, presentedHash: Buffer): Promise<TokenState> {
+    const rows = await this.sql.query<TokenState & { secret_ok: boolean }>(
+      'latch_refresh_state',
+      READ_STATE,
+      [id, presentedHash],
     );
-    const { spent, expires_at: expiresAt } = rows[0];
-    if (spent === 0) return null;
-    if (!expiresAt) throw invalidGrant(); // the session ended concurrently
-    return {
-      token: formatRefreshToken(successor),
-      sessionId: state.session_id,
-      userId: state.user_id,
-      roles: state.roles,
-      expiresAt,
-    };
+    if (!rows[0]?.secret_ok) throw invalidGrant();
+    return rows[0];
   }
 
   /**
