@@ -16,5 +16,5 @@ function newestMtime(dir) {
 const built = join(__dirname, '..', 'dist', 'src', 'main.js');
 const sources = ['src', 'migrations'].map((d) => join(__dirname, '..', d));
 if (!existsSync(built) || statSync(built).mtimeMs < Math.max(...sources.map(newestMtime))) {
-  execSync('npx nest build', { stdio: 'inherit', cwd: join(__dirname, '..') });
+  execSync('npm run build', { stdio: 'inherit', cwd: join(__dirname, '..') });
 }

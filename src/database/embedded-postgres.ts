@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { initialiseFromTemplate } from './embedded-template';
 
 /**
  * PostgreSQL compiled to WASM (PGlite), kept under DATA_DIR and served over the wire
@@ -18,6 +19,7 @@ export class EmbeddedPostgres {
   static async start(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
     const dir = join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await initialiseFromTemplate(dir);
     const db = await PGlite.create(dir);
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
     await server.start();
