@@ -4,7 +4,7 @@ import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -34,8 +34,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
     routerOptions: { maxParamLength: 200 },
     // The router refuses a badly encoded path (400) or an over-long parameter (414) before
     // Nest sees the request; without this, Fastify's own JSON (echoing the path) went out.
-    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) =>
-      sendProblem(reply, renderProblem(error, new NestLogger('Errors'))),
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      sendProblem(reply, renderProblem(error, new NestLogger('Errors'), request.id)),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];
@@ -58,7 +58,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  installRequestLogging(fastify, await app.resolve(PinoLogger));
+  installRequestLogging(fastify);
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
   // Cookies are parsed only where one is read (the refresh token), not on every request.

@@ -48,7 +48,7 @@ import { TokenResponder } from './token-responder';
 
 type Authenticated<T> = FastifyRequest & { user: T };
 const contextOf = (request: FastifyRequest) =>
-  clientContext(request.ip, request.headers['user-agent']);
+  clientContext(request.ip, request.headers['user-agent'], request.id);
 
 @ApiTags('auth')
 @Controller('auth')

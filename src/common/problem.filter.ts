@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-errors';
 import {
   codeForStatus,
@@ -45,7 +45,7 @@ export interface RenderedProblem {
  * Turns any thrown value into a problem document. Unknown errors become a generic 500;
  * their details go to the log only.
  */
-export function renderProblem(error: unknown, logger: Logger): RenderedProblem {
+export function renderProblem(error: unknown, logger: Logger, requestId?: string): RenderedProblem {
   if (error instanceof ProblemException) {
     return {
       body: problemBody(error.getStatus(), error.code, error.detail, error.errors),
@@ -63,7 +63,7 @@ export function renderProblem(error: unknown, logger: Logger): RenderedProblem {
     return { body: problemBody(status, codeForStatus(status), detail), headers: {} };
   }
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${(error as Error).message}`);
+    logger.warn({ reqId: requestId }, `database unavailable: ${(error as Error).message}`);
     return {
       body: problemBody(503, 'service_unavailable', 'the database is unavailable; retry shortly'),
       headers: { 'retry-after': '1' },
@@ -77,7 +77,10 @@ export function renderProblem(error: unknown, logger: Logger): RenderedProblem {
       headers: {},
     };
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  logger.error(
+    { reqId: requestId, stack: error instanceof Error ? error.stack : undefined },
+    `unexpected error: ${error instanceof Error ? error.message : String(error)}`,
+  );
   return { body: problemBody(500, 'internal_error', 'an unexpected error occurred'), headers: {} };
 }
 
@@ -95,7 +98,8 @@ export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendProblem(reply, renderProblem(error, this.logger));
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    sendProblem(http.getResponse<FastifyReply>(), renderProblem(error, this.logger, request.id));
   }
 }

@@ -10,18 +10,13 @@ export function levelForStatus(statusCode: number): Level {
 }
 
 /**
- * Request logging as Fastify hooks rather than nestjs-pino's pino-http middleware, which cost
- * a third of a guarded request's CPU (a middie pass, a per-request child logger serialising
- * and redacting the request, listeners on the response). Every line logged while a request is
- * handled still carries its `reqId` (nestjs-pino's context, entered here), and one line closes
- * each request, written only when its level is enabled.
+ * One line closes each request, written by a Fastify hook only when its level is enabled.
+ * Lines logged about a request carry its `reqId`, passed explicitly (the error filter, the
+ * ClientContext handed to services). Not through AsyncLocalStorage: on Node 20 its promise
+ * hooks cost every promise in the process, which was a fifth of a guarded request's CPU,
+ * and nestjs-pino's pino-http middleware another third before that.
  */
-export function installRequestLogging(fastify: FastifyInstance, pino: PinoLogger): void {
-  // Everything after this hook (body parsing included: Fastify resumes it in the request's
-  // async context) runs inside the context, so Nest's loggers pick up the child logger.
-  fastify.addHook('onRequest', (request, _reply, done) =>
-    pino.runInContext(done, { bindings: { reqId: request.id } }),
-  );
+export function installRequestLogging(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const root = PinoLogger.root;
     const level = levelForStatus(reply.statusCode);

@@ -191,7 +191,7 @@ export class RefreshRotation {
       // A replayed token means one of two holders is not the user: worth a line for whoever
       // watches the logs, besides the audit event.
       this.logger.warn(
-        { sessionId: state.session_id, userId: state.user_id },
+        { reqId: context.requestId, sessionId: state.session_id, userId: state.user_id },
         'refresh token reused: session revoked',
       );
       await this.revoker.revokeSession(
