@@ -44,13 +44,15 @@ async function checkArgon2Parameters(databaseUrl, results) {
   }
 }
 
-function writeResults(runStamp, results) {
-  mkdirSync(RESULTS_DIR, { recursive: true });
+/** Full runs go to bench/results (kept in git); partial ones (--only) to its scratch/. */
+function writeResults(runStamp, results, partial) {
+  const dir = partial ? join(RESULTS_DIR, 'scratch') : RESULTS_DIR;
+  mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(results, null, 2)}\n`;
-  const file = join(RESULTS_DIR, `${runStamp}.json`);
+  const file = join(dir, `${runStamp}.json`);
   writeFileSync(file, json);
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
-  log(`\nresults: ${file} (and bench/results/latest.json)`);
+  writeFileSync(join(dir, 'latest.json'), json);
+  log(`\nresults: ${file} (and ${join(dir, 'latest.json')})`);
 }
 
 function printProfileHints(profiles) {
@@ -139,7 +141,7 @@ async function main() {
   results.machine.loadAverageAtEnd = os.loadavg();
   results.targets = evaluateTargets(results);
   printReport(results);
-  writeResults(runStamp, results);
+  writeResults(runStamp, results, options.only !== undefined);
   if (profileDir) printProfileHints(latch.profiles);
 }
 
