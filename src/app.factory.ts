@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
-import { ProblemFilter, renderProblem, sendProblem } from './common/problem.filter';
+import { ProblemFilter, replyWithProblem } from './common/problem.filter';
 import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
@@ -35,7 +35,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     // The router refuses a badly encoded path (400) or an over-long parameter (414) before
     // Nest sees the request; without this, Fastify's own JSON (echoing the path) went out.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
-      sendProblem(reply, renderProblem(error, new NestLogger('Errors'), request.id)),
+      replyWithProblem(request, reply, error),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];

@@ -84,7 +84,7 @@ export function renderProblem(error: unknown, logger: Logger, requestId?: string
   return { body: problemBody(500, 'internal_error', 'an unexpected error occurred'), headers: {} };
 }
 
-export function sendProblem(reply: FastifyReply, rendered: RenderedProblem): void {
+function sendProblem(reply: FastifyReply, rendered: RenderedProblem): void {
   void reply
     .status(rendered.body.status)
     .headers(rendered.headers)
@@ -92,14 +92,18 @@ export function sendProblem(reply: FastifyReply, rendered: RenderedProblem): voi
     .send(rendered.body);
 }
 
+const errorsLogger = new Logger('Errors');
+
+/** Answers a request that failed with its problem document (and logs what needs logging). */
+export function replyWithProblem(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+  sendProblem(reply, renderProblem(error, errorsLogger, request.id));
+}
+
 /** The one global filter: every error leaves as application/problem+json. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    sendProblem(http.getResponse<FastifyReply>(), renderProblem(error, this.logger, request.id));
+    replyWithProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), error);
   }
 }

@@ -3,7 +3,7 @@ import type { Level } from 'pino';
 import { PinoLogger } from 'nestjs-pino';
 
 /** 5xx are errors, 4xx warnings (a client's mistake, or an attack), the rest info. */
-export function levelForStatus(statusCode: number): Level {
+function levelForStatus(statusCode: number): Level {
   if (statusCode >= 500) return 'error';
   if (statusCode >= 400) return 'warn';
   return 'info';

@@ -8,38 +8,38 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase, TestDatabase, usingPostgres } from '../support/test-database';
 import { eventually, PASSWORD, uniqueEmail } from '../support/test-app';
 
-/** One HTTP request on a given agent (so connections can be opened ahead of time). */
-function rawRequest(agent: Agent, port: string, method: string, path: string, body?: string) {
-  return new Promise<number>((resolve, reject) => {
-    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
-    const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+interface RawRequestOptions {
+  /** A keep-alive agent, so connections can be opened ahead of time. */
+  agent?: Agent;
+  body?: string;
+  headers?: Record<string, string>;
+  /** Send the body in two parts this many ms apart (a body still arriving after the hooks ran). */
+  splitBodyMs?: number;
 }
 
-/** A POST whose body is sent in two parts, 50 ms apart. */
-function slowBodyRequest(
+/** One HTTP request through node:http, for what fetch cannot do. */
+function rawRequest(
   port: string,
+  method: string,
   path: string,
-  body: string,
-  extraHeaders: Record<string, string>,
+  { agent, body, headers = {}, splitBodyMs }: RawRequestOptions = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', ...extraHeaders };
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const allHeaders = body ? { 'content-type': 'application/json', ...headers } : headers;
+    const req = request(
+      { agent, host: '127.0.0.1', port, method, path, headers: allHeaders },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
+    if (body === undefined || splitBodyMs === undefined) return void req.end(body);
     req.flushHeaders();
     const half = Math.floor(body.length / 2);
     req.write(body.slice(0, half));
-    setTimeout(() => req.end(body.slice(half)), 50);
+    setTimeout(() => req.end(body.slice(half)), splitBodyMs);
   });
 }
 
@@ -93,12 +93,12 @@ describe('process lifecycle', () => {
     // Open the connections first, so every login below is surely received by the server.
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     await Promise.all(
-      Array.from({ length: 16 }, () => rawRequest(agent, latch.port, 'GET', '/health')),
+      Array.from({ length: 16 }, () => rawRequest(latch.port, 'GET', '/health', { agent })),
     );
     // Logins are slow (argon2, four at a time): most are still running when the signal comes.
     const body = JSON.stringify({ email, password: PASSWORD });
     const inFlight = Array.from({ length: 16 }, () =>
-      rawRequest(agent, latch.port, 'POST', '/auth/login', body),
+      rawRequest(latch.port, 'POST', '/auth/login', { agent, body }).then((r) => r.status),
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exit = latch.stop('SIGTERM');
@@ -161,12 +161,11 @@ describe('process lifecycle', () => {
       });
       expect(rotatedAgain.status).toBe(200);
       // The body arrives in two packets, so it is read after the request's hooks have run.
-      const replay = await slowBodyRequest(
-        latch.port,
-        '/auth/refresh',
-        JSON.stringify({ refreshToken: registered.body.refreshToken }),
-        { 'x-request-id': 'trace-reuse-1' },
-      );
+      const replay = await rawRequest(latch.port, 'POST', '/auth/refresh', {
+        body: JSON.stringify({ refreshToken: registered.body.refreshToken }),
+        headers: { 'x-request-id': 'trace-reuse-1' },
+        splitBodyMs: 50,
+      });
       expect(replay).toMatchObject({ status: 401, body: expect.stringContaining('reused') });
 
       type Line = { level: number; reqId?: string; msg?: string; statusCode?: number };
