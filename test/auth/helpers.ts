@@ -76,6 +76,13 @@ export async function sessionRow(t: TestApp, sessionId: string) {
   return rows[0];
 }
 
+/** The session row is revoked, for the given reason. */
+export async function expectSessionRevoked(t: TestApp, sessionId: string, reason: string) {
+  const row = await sessionRow(t, sessionId);
+  expect(row.revoked_at).not.toBeNull();
+  expect(row.revoke_reason).toBe(reason);
+}
+
 export async function tokenRow(t: TestApp, refreshToken: string) {
   const rows = await t.sql<{
     id: string;

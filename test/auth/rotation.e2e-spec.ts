@@ -4,6 +4,7 @@ import { decodeJwt, expectProblem } from '../support/forge';
 import {
   childCount,
   countRows,
+  expectSessionRevoked,
   expectTokenResponse,
   ms,
   refresh,
@@ -104,9 +105,7 @@ describe('refresh token rotation (default grace of 10 s)', () => {
 
     const replay = await refresh(t, user.refreshToken);
     expectProblem(replay, 401, 'refresh_token_reused');
-    const session = await sessionRow(t, user.sessionId);
-    expect(session.revoked_at).not.toBeNull();
-    expect(session.revoke_reason).toBe('refresh_token_reused');
+    await expectSessionRevoked(t, user.sessionId, 'refresh_token_reused');
 
     expectProblem(await refresh(t, grandchild.refreshToken), 401, [
       'invalid_grant',
@@ -238,9 +237,7 @@ describe('reuse detection with AUTH_REUSE_GRACE=0', () => {
     expectProblem(replay, 401, 'refresh_token_reused');
     expect(replay.text).not.toContain(user.refreshToken);
 
-    const session = await sessionRow(t, user.sessionId);
-    expect(session.revoked_at).not.toBeNull();
-    expect(session.revoke_reason).toBe('refresh_token_reused');
+    await expectSessionRevoked(t, user.sessionId, 'refresh_token_reused');
 
     // The current refresh token and every access token of the session stop working.
     expectProblem(await refresh(t, next.refreshToken), 401, [

@@ -8,7 +8,16 @@ import {
   TokenResponse,
 } from '../support/test-app';
 import { decodeJwt, expectProblem } from '../support/forge';
-import { ISO_UTC, loginAs, ms, refresh, sessionRow, tokenRow, UUID } from './helpers';
+import {
+  expectSessionRevoked,
+  ISO_UTC,
+  loginAs,
+  ms,
+  refresh,
+  sessionRow,
+  tokenRow,
+  UUID,
+} from './helpers';
 
 /** A user with three sessions: `a` from register, `b` and `c` from logins. */
 async function userWithThreeSessions(t: TestApp) {
@@ -117,9 +126,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
       });
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
-      const row = await sessionRow(t, b.sessionId);
-      expect(row.revoked_at).not.toBeNull();
-      expect(row.revoke_reason).toBe('session_deleted');
+      await expectSessionRevoked(t, b.sessionId, 'session_deleted');
       await expectSessionDead(t, b);
       await expectSessionAlive(t, a);
       await expectSessionAlive(t, c);
@@ -166,9 +173,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
       const response = await t.http.post('/auth/logout', { refreshToken: user.refreshToken });
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
-      const row = await sessionRow(t, user.sessionId);
-      expect(row.revoked_at).not.toBeNull();
-      expect(row.revoke_reason).toBe('logout');
+      await expectSessionRevoked(t, user.sessionId, 'logout');
       await expectSessionDead(t, user);
       await expectSessionAlive(t, other);
     });
@@ -178,9 +183,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
       const other = await login(t.http, user.email);
       const response = await t.http.post('/auth/logout', undefined, { token: user.accessToken });
       expect(response.status).toBe(204);
-      const row = await sessionRow(t, user.sessionId);
-      expect(row.revoked_at).not.toBeNull();
-      expect(row.revoke_reason).toBe('logout');
+      await expectSessionRevoked(t, user.sessionId, 'logout');
       await expectSessionDead(t, user);
       await expectSessionAlive(t, other);
     });
@@ -275,9 +278,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
       expect(response.status).toBe(204);
 
       for (const other of [a, c]) {
-        const row = await sessionRow(t, other.sessionId);
-        expect(row.revoked_at).not.toBeNull();
-        expect(row.revoke_reason).toBe('password_changed');
+        await expectSessionRevoked(t, other.sessionId, 'password_changed');
         await expectSessionDead(t, other);
       }
       await expectSessionAlive(t, b);
