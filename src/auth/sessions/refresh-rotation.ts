@@ -41,28 +41,25 @@ interface SpendOutcome {
   successor_expires_at: Date | null;
 }
 
-/** What READ_STATE and SPEND both report about the presented token. */
-const STATE_COLUMNS = `
-  t.session_id, s.user_id, u.roles,
-  t.rotated_at IS NOT NULL AS spent,
-  extract(epoch FROM now() - t.rotated_at) AS spent_seconds_ago,
-  t.expires_at > now() AS token_live,
-  s.revoked_at IS NOT NULL AS session_revoked,
-  (s.idle_expires_at > now() AND s.absolute_expires_at > now()) AS session_live,
-  c.id AS child_id, c.secret_hash AS child_hash,
-  c.rotated_at IS NULL AS child_current, c.expires_at AS child_expires_at`;
-
-const TOKEN_AND_SESSION = `
+/**
+ * The presented token's state (judged by the database clock), and whether $2 is the hash of
+ * its secret, compared in constant time.
+ */
+const READ_STATE = `
+  SELECT t.id, t.session_id, s.user_id, u.roles,
+         constant_time_equal(t.secret_hash, $2) AS secret_ok,
+         t.rotated_at IS NOT NULL AS spent,
+         extract(epoch FROM now() - t.rotated_at) AS spent_seconds_ago,
+         t.expires_at > now() AS token_live,
+         s.revoked_at IS NOT NULL AS session_revoked,
+         (s.idle_expires_at > now() AND s.absolute_expires_at > now()) AS session_live,
+         c.id AS child_id, c.secret_hash AS child_hash,
+         c.rotated_at IS NULL AS child_current, c.expires_at AS child_expires_at
   FROM refresh_tokens t
   JOIN sessions s ON s.id = t.session_id
   JOIN users u ON u.id = s.user_id
   LEFT JOIN refresh_tokens c ON c.parent_id = t.id
   WHERE t.id = $1`;
-
-/** The token's state, and whether $2 is the hash of its secret (compared in constant time). */
-const READ_STATE = `
-  SELECT ${STATE_COLUMNS}, constant_time_equal(t.secret_hash, $2) AS secret_ok
-  ${TOKEN_AND_SESSION}`;
 
 /**
  * The common case in one round trip: check the secret, spend the token and create its
@@ -71,9 +68,7 @@ const READ_STATE = `
  * any number of concurrent attempts (on any instance) exactly one spends the token.
  */
 const SPEND = `
-  WITH presented AS (
-    SELECT t.id, ${STATE_COLUMNS}, constant_time_equal(t.secret_hash, $2) AS secret_ok
-    ${TOKEN_AND_SESSION}
+  WITH presented AS (${READ_STATE}
   ), spent AS (
     UPDATE refresh_tokens r SET rotated_at = now()
     FROM presented p
@@ -96,6 +91,20 @@ const SPEND = `
   SELECT p.*, (SELECT count(*)::int FROM spent) AS spent_now,
          (SELECT expires_at FROM successor) AS successor_expires_at
   FROM presented p`;
+
+function issuedFor(
+  state: TokenState,
+  successor: RefreshTokenParts,
+  expiresAt: Date,
+): IssuedRefreshToken {
+  return {
+    token: formatRefreshToken(successor),
+    sessionId: state.session_id,
+    userId: state.user_id,
+    roles: state.roles,
+    expiresAt,
+  };
+}
 
 /** Rotation, the grace window and reuse detection: every rule about spending a refresh token. */
 @Injectable()
@@ -124,13 +133,7 @@ export class RefreshRotation {
     if (!row?.secret_ok) throw invalidGrant();
     if (row.spent_now === 1) {
       if (!row.successor_expires_at) throw invalidGrant(); // the session ended concurrently
-      const issued: IssuedRefreshToken = {
-        token: formatRefreshToken(successor),
-        sessionId: row.session_id,
-        userId: row.user_id,
-        roles: row.roles,
-        expiresAt: row.successor_expires_at,
-      };
+      const issued = issuedFor(row, successor, row.successor_expires_at);
       this.events.publish('token.refreshed', {
         userId: issued.userId,
         sessionId: issued.sessionId,
@@ -145,7 +148,7 @@ export class RefreshRotation {
       state = await this.readState(presented.id, presentedHash);
       if (!state.spent) throw invalidGrant();
     }
-    return this.replaySpent(presented, state, context);
+    return this.replaySpent(presented, state, key, context);
   }
 
   private async readState(id: string, presentedHash: Buffer): Promise<TokenState> {
@@ -165,6 +168,7 @@ export class RefreshRotation {
   private async replaySpent(
     presented: RefreshTokenParts,
     state: TokenState,
+    key: Buffer,
     context: ClientContext,
   ): Promise<IssuedRefreshToken> {
     if (!state.session_live) throw invalidGrant();
@@ -175,16 +179,9 @@ export class RefreshRotation {
       state.child_current === true &&
       !state.session_revoked;
     if (withinGrace && state.child_id && state.child_hash && state.child_expires_at) {
-      const key = await this.secrets.refreshDerivationKey();
       const successor = deriveSuccessor(key, presented.secret, state.child_id);
       if (secretMatches(successor.secret, state.child_hash)) {
-        return {
-          token: formatRefreshToken(successor),
-          sessionId: state.session_id,
-          userId: state.user_id,
-          roles: state.roles,
-          expiresAt: state.child_expires_at,
-        };
+        return issuedFor(state, successor, state.child_expires_at);
       }
     }
     if (!state.session_revoked) {
