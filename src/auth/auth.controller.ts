@@ -23,7 +23,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
-import { isUuid } from '../common/uuid';
+import { canonicalUuid } from '../common/uuid';
 import { toUserView } from '../users/users.service';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
@@ -158,9 +158,10 @@ export class AuthController {
     @Param('id') id: string,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    const sessionId = id.toLowerCase();
+    const sessionId = canonicalUuid(id);
     const ended =
-      isUuid(sessionId) && (await this.sessions.end(principal, sessionId, contextOf(request)));
+      sessionId !== undefined &&
+      (await this.sessions.end(principal, sessionId, contextOf(request)));
     if (!ended) throw new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such session');
   }
 

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ProblemException } from '../common/problem';
-import { isUuid } from '../common/uuid';
+import { canonicalUuid } from '../common/uuid';
 import { CreateNoteDto, NoteView } from './dto/note.dto';
 import { Note } from './note.entity';
 
@@ -34,17 +34,15 @@ export class NotesService {
   }
 
   async get(userId: string, id: string): Promise<NoteView> {
-    const noteId = id.toLowerCase();
-    const note = isUuid(noteId) ? await this.notes.findOneBy({ id: noteId, userId }) : null;
+    const noteId = canonicalUuid(id);
+    const note = noteId ? await this.notes.findOneBy({ id: noteId, userId }) : null;
     if (!note) throw notFound();
     return toView(note);
   }
 
   async remove(userId: string, id: string): Promise<void> {
-    const noteId = id.toLowerCase();
-    const result = isUuid(noteId)
-      ? await this.notes.delete({ id: noteId, userId })
-      : { affected: 0 };
+    const noteId = canonicalUuid(id);
+    const result = noteId ? await this.notes.delete({ id: noteId, userId }) : { affected: 0 };
     if (!result.affected) throw notFound();
   }
 }

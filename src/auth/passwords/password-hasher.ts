@@ -44,7 +44,6 @@ export class PasswordHasher {
    */
   async verifyDummy(password: string): Promise<void> {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
-    const dummy = await this.dummyHash;
-    await this.slots.run(() => argon2.verify(dummy, password).catch(() => false));
+    await this.verify(await this.dummyHash, password);
   }
 }

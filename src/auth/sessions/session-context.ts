@@ -3,7 +3,7 @@ export interface ClientContext {
   ip: string | null;
   userAgent: string | null;
   /** The request's id, for log lines written about it. */
-  requestId: string | null;
+  requestId: string;
 }
 
 const MAX_USER_AGENT = 512;
@@ -11,11 +11,11 @@ const MAX_USER_AGENT = 512;
 export function clientContext(
   ip: string | undefined,
   userAgent: unknown,
-  requestId?: string,
+  requestId: string,
 ): ClientContext {
   return {
     ip: ip ?? null,
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT) : null,
-    requestId: requestId ?? null,
+    requestId,
   };
 }
