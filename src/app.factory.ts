@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import { INestApplication } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,8 +12,7 @@ import { ProblemFilter, replyWithProblem } from './common/problem.filter';
 import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
-import { appConfig, parseBoolean } from './config/namespaces';
-import { validateEnvironment } from './config/environment';
+import { appConfig } from './config/namespaces';
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -24,10 +22,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * its limits, security headers, cookies, CORS, the global pipe and filter, and OpenAPI.
  */
 export async function createApp(): Promise<NestFastifyApplication> {
-  const env = validateEnvironment();
+  const settings = appConfig(); // validates the environment first
   const adapter = new FastifyAdapter({
-    bodyLimit: env.BODY_LIMIT ?? 16384,
-    trustProxy: parseBoolean(env.TRUST_PROXY, false),
+    bodyLimit: settings.bodyLimit,
+    trustProxy: settings.trustProxy,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -59,12 +57,11 @@ export async function createApp(): Promise<NestFastifyApplication> {
   });
   app.useLogger(app.get(Logger));
   installRequestLogging(fastify);
-  const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
 
   // Cookies are parsed only where one is read (the refresh token), not on every request.
   await app.register(fastifyCookie, { hook: false });
-  if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, credentials: true });
+  if (settings.corsOrigins.length > 0) {
+    app.enableCors({ origin: settings.corsOrigins, credentials: true });
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

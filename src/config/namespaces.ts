@@ -7,7 +7,6 @@ import { validateEnvironment } from './environment';
 /** `true`/`1` and `false`/`0`, as the validation accepts them. */
 export const parseBoolean = (value: string | undefined, fallback: boolean) =>
   value === undefined || value === '' ? fallback : value === 'true' || value === '1';
-const bool = parseBoolean;
 const int = (value: string | number | undefined, fallback: number) =>
   value === undefined || value === '' ? fallback : Number(value);
 const seconds = (value: string | undefined, fallback: number) =>
@@ -27,7 +26,7 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST ?? '127.0.0.1',
     bodyLimit: int(env.BODY_LIMIT, 16384),
     logLevel: env.LOG_LEVEL ?? 'info',
-    trustProxy: bool(env.TRUST_PROXY, false),
+    trustProxy: parseBoolean(env.TRUST_PROXY, false),
     corsOrigins: list(env.CORS_ORIGINS),
   };
 });
@@ -39,7 +38,7 @@ export const databaseConfig = registerAs('database', () => {
     url: env.DATABASE_URL,
     dataDir: resolve(env.DATA_DIR ?? './.data'),
     poolSize: int(env.DB_POOL_SIZE, 10),
-    migrateOnStart: bool(env.DB_MIGRATE_ON_START, true),
+    migrateOnStart: parseBoolean(env.DB_MIGRATE_ON_START, true),
   };
 });
 
@@ -56,7 +55,7 @@ export const authConfig = registerAs('auth', () => {
     cleanupInterval: seconds(env.AUTH_CLEANUP_INTERVAL, 3600),
     refreshTransport: (env.AUTH_REFRESH_TRANSPORT ?? 'both') as 'body' | 'cookie' | 'both',
     // API.md: Secure in production, or anywhere when AUTH_COOKIE_SECURE=true.
-    cookieSecure: env.NODE_ENV === 'production' || bool(env.AUTH_COOKIE_SECURE, false),
+    cookieSecure: env.NODE_ENV === 'production' || parseBoolean(env.AUTH_COOKIE_SECURE, false),
     loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
     refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),
     lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { appConfig } from '../config/namespaces';
 
 const MAX_DELAY_MS = 10_000;
 
@@ -12,7 +13,7 @@ export async function connectWithRetry(
   options: DataSourceOptions,
   maxAttempts = 30,
 ): Promise<DataSource> {
-  const logger = pino({ level: process.env.LOG_LEVEL || 'info' }).child({ context: 'Database' });
+  const logger = pino({ level: appConfig().logLevel }).child({ context: 'Database' });
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     const dataSource = new DataSource(options);
