@@ -101,8 +101,8 @@ async function main() {
   const first = await latch.start('startup');
   results.startup.coldMs = first.startupMs;
   await sleep(500);
-  results.idleRssMb = first.rssMb();
   results.idleMemoryMb = first.memoryMb();
+  results.idleRssMb = results.idleMemoryMb?.rss ?? null;
   log(
     `Latch pid ${first.pid} healthy after ${num(first.startupMs)} ms, ` +
       `idle RSS ${num(results.idleRssMb, 1)} MB`,
@@ -127,8 +127,8 @@ async function main() {
   // 3 and 4. The scenarios and their baselines.
   await runPlan({ options, results, environment, users, chains, freshAccessToken, log });
 
-  results.finalRssMb = latch.current.rssMb();
   results.finalMemoryMb = latch.current.memoryMb();
+  results.finalRssMb = results.finalMemoryMb?.rss ?? null;
   await latch.stop();
   if (!options.profile) {
     results.startup.warmMs = (await latch.start()).startupMs;

@@ -73,10 +73,11 @@ function machineTicks() {
 
 function snapshot(serverPid) {
   const own = process.cpuUsage();
+  const server = serverPid ? processTimes(serverPid) : null; // one read: user and system agree
   return {
     at: performance.now(),
-    server: serverPid ? processCpuSeconds(serverPid) : null,
-    serverSystem: serverPid ? (processTimes(serverPid)?.system ?? null) : null,
+    server: server && server.user + server.system,
+    serverSystem: server?.system ?? null,
     bench: (own.user + own.system) / 1e6,
     postgres: postgresCpuSeconds(),
     machine: machineTicks(),
