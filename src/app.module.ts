@@ -9,7 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { NotesModule } from './notes/notes.module';
-import { UsersModule } from './users/users.module';
+import { AccountsModule } from './accounts/accounts.module';
 
 @Module({
   imports: [
@@ -20,7 +20,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     HealthModule,
     AuthModule,
-    UsersModule,
+    AccountsModule,
     NotesModule,
     MaintenanceModule,
   ],

@@ -24,26 +24,27 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
 import { canonicalUuid } from '../common/uuid';
-import { toUserView } from '../users/users.service';
+import { toUserView } from '../users/user-view';
+import { clientContext } from './client-context';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/credentials.dto';
 import {
-  AuthEventResponse,
+  AuditEventResponse,
   MeResponse,
   RegisterResponse,
   SessionResponse,
   TokenResponse,
 } from './dto/token-response.dto';
-import { AuditLog } from './events/audit-log.service';
-import { LogoutGuard } from './guards/logout.guard';
-import { RefreshTokenGuard } from './guards/refresh-token.guard';
+import { AuditLog } from './events/audit-log';
 import type { Principal } from './principal';
 import { RateLimit } from './rate-limit/rate-limit.decorator';
+import type { RefreshCredentials } from './refresh/refresh-credentials';
+import { RefreshRotation } from './refresh/refresh-rotation';
+import { RefreshTokenGuard } from './refresh/refresh-token.guard';
+import { LogoutGuard } from './sessions/logout.guard';
 import { SessionsService } from './sessions/sessions.service';
-import { clientContext } from './sessions/session-context';
-import type { RefreshCredentials } from './strategies/refresh-credentials';
 import { TokenResponder } from './token-responder';
 
 type Authenticated<T> = FastifyRequest & { user: T };
@@ -56,6 +57,7 @@ export class AuthController {
   constructor(
     private readonly credentials: CredentialsService,
     private readonly sessions: SessionsService,
+    private readonly rotation: RefreshRotation,
     private readonly responder: TokenResponder,
     private readonly audit: AuditLog,
   ) {}
@@ -99,7 +101,7 @@ export class AuthController {
     @Req() request: Authenticated<RefreshCredentials>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    const issued = await this.sessions.refresh(request.user, contextOf(request));
+    const issued = await this.rotation.rotate(request.user.parts, contextOf(request));
     return this.responder.respond(issued, reply);
   }
 
@@ -180,8 +182,8 @@ export class AuthController {
 
   @Get('events')
   @Authorized()
-  @ApiOkResponse({ type: [AuthEventResponse] })
-  events(@CurrentUser() principal: Principal): Promise<AuthEventResponse[]> {
+  @ApiOkResponse({ type: [AuditEventResponse] })
+  events(@CurrentUser() principal: Principal): Promise<AuditEventResponse[]> {
     return this.audit.recentFor(principal.userId);
   }
 }

@@ -7,27 +7,32 @@ import { authConfig } from '../config/namespaces';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { CredentialsService } from './credentials.service';
-import { AuditLog } from './events/audit-log.service';
-import { AuthEvents } from './events/auth-events';
-import { AccessTokenGuard } from './guards/access-token.guard';
-import { LogoutGuard } from './guards/logout.guard';
-import { RefreshTokenGuard } from './guards/refresh-token.guard';
-import { RolesGuard } from './guards/roles.guard';
+import { RolesGuard } from './decorators/roles.guard';
+import { AuditLog } from './events/audit-log';
+import { AuthEventBus } from './events/auth-event-bus';
 import { LoginLockout } from './passwords/login-lockout';
 import { PasswordHasher } from './passwords/password-hasher';
 import { RATE_LIMIT_STORAGE, RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
-import { RefreshRotation } from './sessions/refresh-rotation';
-import { RevocationListener } from './sessions/revocation-listener';
-import { RevokedSessions } from './sessions/revoked-sessions';
-import { ServerSecrets } from './sessions/server-secrets';
-import { SessionRevoker } from './sessions/session-revoker';
-import { SessionStore } from './sessions/session-store';
+import { RefreshCredentialsReader } from './refresh/refresh-credentials';
+import { RefreshDerivationKey } from './refresh/refresh-derivation-key';
+import { RefreshRotation } from './refresh/refresh-rotation';
+import { RefreshTokenGuard } from './refresh/refresh-token.guard';
+import { RefreshTokenStrategy } from './refresh/refresh-token.strategy';
+import { RevocationListener } from './revocation/revocation-listener';
+import { RevokedSessionSet } from './revocation/revoked-session-set';
+import { SessionRevoker } from './revocation/session-revoker';
+import { LogoutGuard } from './sessions/logout.guard';
 import { SessionsService } from './sessions/sessions.service';
-import { AccessTokenStrategy } from './strategies/access-token.strategy';
-import { RefreshCredentialsReader } from './strategies/refresh-credentials';
-import { RefreshTokenStrategy } from './strategies/refresh-token.strategy';
+import { AuditEventsRepository } from './store/audit-events.repository';
+import { LoginAttemptsRepository } from './store/login-attempts.repository';
+import { RefreshTokensRepository } from './store/refresh-tokens.repository';
+import { ServerSecretsRepository } from './store/server-secrets.repository';
+import { SessionsRepository } from './store/sessions.repository';
 import { TokenResponder } from './token-responder';
-import { AccessTokenService } from './tokens/access-token.service';
+import { AccessTokenIssuer } from './tokens/access-token-issuer';
+import { AccessTokenVerifier } from './tokens/access-token-verifier';
+import { AccessTokenGuard } from './tokens/access-token.guard';
+import { AccessTokenStrategy } from './tokens/access-token.strategy';
 import { JwksController } from './tokens/jwks.controller';
 import { SigningKeys } from './tokens/signing-keys';
 import { VerifiedTokenCache } from './tokens/verified-token-cache';
@@ -37,7 +42,7 @@ const MINUTE_MS = 60_000;
 /**
  * Credentials, tokens and sessions. Global so that any feature module can put
  * `@UseGuards(AccessTokenGuard)` or `@Authorized()` on a controller; it exports the guards'
- * dependencies and the auth event bus, nothing else.
+ * dependencies, the auth event bus, and the repositories the maintenance job prunes.
  */
 @Global()
 @Module({
@@ -69,37 +74,50 @@ const MINUTE_MS = 60_000;
   ],
   controllers: [AuthController, JwksController],
   providers: [
-    AccessTokenService,
+    // tokens/
+    AccessTokenIssuer,
+    AccessTokenVerifier,
     AccessTokenStrategy,
     AccessTokenGuard,
-    AuditLog,
-    AuthEvents,
-    CredentialsService,
-    LoginLockout,
-    LogoutGuard,
-    PasswordHasher,
+    SigningKeys,
+    VerifiedTokenCache,
+    // refresh/
     RefreshCredentialsReader,
+    RefreshDerivationKey,
     RefreshRotation,
     RefreshTokenGuard,
     RefreshTokenStrategy,
+    // revocation/
     RevocationListener,
-    RevokedSessions,
-    RolesGuard,
-    ServerSecrets,
+    RevokedSessionSet,
     SessionRevoker,
-    SessionStore,
+    // sessions/, passwords/, events/, decorators/
     SessionsService,
-    SigningKeys,
+    LogoutGuard,
+    CredentialsService,
+    LoginLockout,
+    PasswordHasher,
+    AuditLog,
+    AuthEventBus,
+    RolesGuard,
     TokenResponder,
-    VerifiedTokenCache,
+    // store/: one repository per table
+    AuditEventsRepository,
+    LoginAttemptsRepository,
+    RefreshTokensRepository,
+    ServerSecretsRepository,
+    SessionsRepository,
   ],
   exports: [
     AccessTokenGuard,
+    AccessTokenVerifier,
     RolesGuard,
-    VerifiedTokenCache,
-    RevokedSessions,
-    AuthEvents,
+    AuthEventBus,
     PasswordHasher,
+    AuditEventsRepository,
+    LoginAttemptsRepository,
+    RefreshTokensRepository,
+    SessionsRepository,
   ],
 })
 export class AuthModule {}

@@ -2,16 +2,16 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem';
 import { User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import { UsersRepository } from '../users/users.repository';
+import type { ClientContext } from './client-context';
 import { ChangePasswordDto, LoginDto, RegisterDto } from './dto/credentials.dto';
-import { AuthEvents } from './events/auth-events';
+import { AuthEventBus } from './events/auth-event-bus';
 import { LoginLockout, lockedOut } from './passwords/login-lockout';
 import { PasswordHasher } from './passwords/password-hasher';
 import type { Principal } from './principal';
-import { IssuedRefreshToken } from './sessions/issued-refresh-token';
-import { ClientContext } from './sessions/session-context';
-import { SessionRevoker } from './sessions/session-revoker';
-import { SessionStore } from './sessions/session-store';
+import { IssuedRefreshToken } from './refresh/issued-refresh-token';
+import { SessionRevoker } from './revocation/session-revoker';
+import { SessionsService } from './sessions/sessions.service';
 
 const invalidCredentials = () =>
   new ProblemException(
@@ -25,12 +25,12 @@ const invalidCredentials = () =>
 export class CredentialsService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly users: UsersService,
+    private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly lockout: LoginLockout,
-    private readonly sessions: SessionStore,
+    private readonly sessions: SessionsService,
     private readonly revoker: SessionRevoker,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventBus,
   ) {}
 
   /** The user and their first session, created together. */

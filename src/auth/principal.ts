@@ -6,15 +6,3 @@ export interface Principal {
   /** When the access token expires (seconds since the epoch). */
   expiresAt: number;
 }
-
-/** The claims Latch puts in every access token (API.md). */
-export interface AccessTokenClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  roles: string[];
-}

@@ -3,17 +3,17 @@ import { ConfigType } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
 import { authConfig } from '../config/namespaces';
 import { TokenResponse } from './dto/token-response.dto';
-import { IssuedRefreshToken } from './sessions/issued-refresh-token';
-import { REFRESH_COOKIE } from './strategies/refresh-credentials';
-import { AccessTokenService } from './tokens/access-token.service';
+import { IssuedRefreshToken } from './refresh/issued-refresh-token';
+import { REFRESH_COOKIE } from './refresh/refresh-credentials';
+import { AccessTokenIssuer } from './tokens/access-token-issuer';
 
 const COOKIE_PATH = '/auth';
 
-/** Builds the token response of API.md and sets or clears the refresh cookie. */
+/** Builds the token response of docs/api.md and sets or clears the refresh cookie. */
 @Injectable()
 export class TokenResponder {
   constructor(
-    private readonly accessTokens: AccessTokenService,
+    private readonly accessTokens: AccessTokenIssuer,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 

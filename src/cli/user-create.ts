@@ -11,7 +11,7 @@ import { allConfigs } from '../config/namespaces';
 import { validateEnvironment } from '../config/environment';
 import { DatabaseModule } from '../database/database.module';
 import { User } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import { UsersRepository } from '../users/users.repository';
 import { parseArgs, runCli } from './args';
 
 const USAGE =
@@ -24,7 +24,7 @@ const USAGE =
     DatabaseModule,
     TypeOrmModule.forFeature([User]),
   ],
-  providers: [UsersService, PasswordHasher],
+  providers: [UsersRepository, PasswordHasher],
 })
 class UserCreateModule {}
 
@@ -52,7 +52,7 @@ runCli(async () => {
   try {
     const passwordHash = await app.get(PasswordHasher).hash(dto.password);
     const user = await app
-      .get(UsersService)
+      .get(UsersRepository)
       .create({ email: dto.email, name: dto.name ?? '', passwordHash, roles });
     console.log(`created user ${user.id} <${user.email}> with roles ${user.roles.join(', ')}`);
   } finally {

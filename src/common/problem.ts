@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 
-/** The stable, machine-readable error codes of the HTTP contract (API.md). */
+/** The stable, machine-readable error codes of the HTTP contract (docs/api.md). */
 export type ProblemCode =
   | 'validation_failed'
   | 'payload_too_large'

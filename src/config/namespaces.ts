@@ -54,7 +54,7 @@ export const authConfig = registerAs('auth', () => {
     eventsRetention: seconds(env.AUTH_EVENTS_RETENTION, 7_776_000),
     cleanupInterval: seconds(env.AUTH_CLEANUP_INTERVAL, 3600),
     refreshTransport: (env.AUTH_REFRESH_TRANSPORT ?? 'both') as 'body' | 'cookie' | 'both',
-    // API.md: Secure in production, or anywhere when AUTH_COOKIE_SECURE=true.
+    // docs/api.md: Secure in production, or anywhere when AUTH_COOKIE_SECURE=true.
     cookieSecure: env.NODE_ENV === 'production' || parseBoolean(env.AUTH_COOKIE_SECURE, false),
     loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
     refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),

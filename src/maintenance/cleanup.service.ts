@@ -1,11 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { DataSource } from 'typeorm';
+import { AuditEventsRepository } from '../auth/store/audit-events.repository';
+import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
+import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
+import { SessionsRepository } from '../auth/store/sessions.repository';
 import { authConfig } from '../config/namespaces';
 
 const BATCH_SIZE = 1000;
 const JOB_NAME = 'auth-cleanup';
+/** Unlocked failed-login records older than a day are of no use to the lockout. */
+const LOGIN_ATTEMPTS_RETENTION_SECONDS = 86_400;
 
 export interface CleanupResult {
   sessions: number;
@@ -16,8 +21,9 @@ export interface CleanupResult {
 
 /**
  * Deletes sessions and refresh tokens that expired or were revoked more than AUTH_RETENTION
- * ago, and audit events older than AUTH_EVENTS_RETENTION. Each statement deletes at most BATCH_SIZE rows found through an index, so no lock is
- * held for long and a refresh never waits behind the job.
+ * ago, and audit events older than AUTH_EVENTS_RETENTION. Each statement deletes at most
+ * BATCH_SIZE rows found through an index, so no lock is held for long and a refresh never
+ * waits behind the job.
  */
 @Injectable()
 export class CleanupService implements OnApplicationBootstrap {
@@ -25,7 +31,10 @@ export class CleanupService implements OnApplicationBootstrap {
   private running = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: RefreshTokensRepository,
+    private readonly attempts: LoginAttemptsRepository,
+    private readonly events: AuditEventsRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
@@ -39,36 +48,16 @@ export class CleanupService implements OnApplicationBootstrap {
 
   async runOnce(): Promise<CleanupResult> {
     const retention = this.auth.retention;
-    // Idle expiry never exceeds the absolute one, so it alone says a session is over.
-    const sessions = await this.deleteInBatches(
-      `DELETE FROM sessions WHERE id IN (
-         SELECT id FROM sessions
-         WHERE revoked_at < now() - make_interval(secs => $1::float8)
-            OR idle_expires_at < now() - make_interval(secs => $1::float8)
-         LIMIT $2::int)`,
-      retention,
-    );
-    const refreshTokens = await this.deleteInBatches(
-      `DELETE FROM refresh_tokens WHERE id IN (
-         SELECT id FROM refresh_tokens WHERE expires_at < now() - make_interval(secs => $1::float8)
-         LIMIT $2::int)`,
-      retention,
-    );
-    const loginAttempts = await this.deleteInBatches(
-      `DELETE FROM login_attempts WHERE email IN (
-         SELECT email FROM login_attempts
-         WHERE updated_at < now() - make_interval(secs => $1::float8)
-           AND (locked_until IS NULL OR locked_until < now())
-         LIMIT $2::int)`,
-      86400,
-    );
-    const authEvents = await this.deleteInBatches(
-      `DELETE FROM auth_events WHERE id IN (
-         SELECT id FROM auth_events WHERE at < now() - make_interval(secs => $1::float8)
-         LIMIT $2::int)`,
-      this.auth.eventsRetention,
-    );
-    return { sessions, refreshTokens, loginAttempts, authEvents };
+    return {
+      sessions: await this.inBatches((n) => this.sessions.deleteEndedBefore(retention, n)),
+      refreshTokens: await this.inBatches((n) => this.tokens.deleteExpiredBefore(retention, n)),
+      loginAttempts: await this.inBatches((n) =>
+        this.attempts.deleteStaleBefore(LOGIN_ATTEMPTS_RETENTION_SECONDS, n),
+      ),
+      authEvents: await this.inBatches((n) =>
+        this.events.deleteOlderThan(this.auth.eventsRetention, n),
+      ),
+    };
   }
 
   private async runScheduled(): Promise<void> {
@@ -84,13 +73,11 @@ export class CleanupService implements OnApplicationBootstrap {
     }
   }
 
-  private async deleteInBatches(sql: string, seconds: number): Promise<number> {
+  /** Repeats a bounded delete until it removes less than a full batch. */
+  private async inBatches(deleteBatch: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, affected] = await this.dataSource.query<[unknown, number]>(sql, [
-        seconds,
-        BATCH_SIZE,
-      ]);
+      const affected = await deleteBatch(BATCH_SIZE);
       total += affected;
       if (affected < BATCH_SIZE) return total;
     }

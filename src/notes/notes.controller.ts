@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
-import { AccessTokenGuard } from '../auth/guards/access-token.guard';
+import { AccessTokenGuard } from '../auth/tokens/access-token.guard';
 import type { Principal } from '../auth/principal';
 import { CreateNoteDto, NoteView } from './dto/note.dto';
 import { NotesService } from './notes.service';

@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from './user.entity';
-import { UsersController } from './users.controller';
-import { UsersService } from './users.service';
+import { UsersRepository } from './users.repository';
 
 /**
- * Users as records. AuthModule imports this module for UsersService; the guards used by the
- * controller come from AuthModule, which is global so this module need not import it back.
+ * The users table. It knows nothing of auth: AuthModule uses it to create and find users,
+ * and the `/users` routes live in AccountsModule.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
-  controllers: [UsersController],
-  providers: [UsersService],
-  exports: [UsersService],
+  providers: [UsersRepository],
+  exports: [UsersRepository],
 })
 export class UsersModule {}

@@ -3,7 +3,7 @@ import { login, PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '.
 import { accessClaims, devSigningKey, expectProblem, signJwt } from '../support/forge';
 import { refresh, rotate, sessionRow } from './helpers';
 
-/** One place that walks API.md's error table for the auth, users and notes routes. */
+/** One place that walks docs/api.md's error table for the auth, users and notes routes. */
 describe('error codes of the contract', () => {
   let t: TestApp;
   beforeAll(async () => {

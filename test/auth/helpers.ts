@@ -7,7 +7,7 @@ import { PASSWORD, type TestApp, type TokenResponse, uniqueEmail } from '../supp
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** A token response of API.md, as register/login/refresh return it. */
+/** A token response of docs/api.md, as register/login/refresh return it. */
 export function expectTokenResponse(body: TokenResponse): void {
   expect(body).toMatchObject({
     tokenType: 'Bearer',

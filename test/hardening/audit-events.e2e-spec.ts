@@ -4,7 +4,7 @@
  * without any secret, and is published on the Nest event bus as a typed event.
  */
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AuditLog } from '../../src/auth/events/audit-log.service';
+import { AuditLog } from '../../src/auth/events/audit-log';
 import type { AuthEvent } from '../../src/auth/events/auth-event';
 import { expectProblem } from '../support/forge';
 import { PASSWORD, startApp, TestApp, uniqueEmail, eventually } from '../support/test-app';

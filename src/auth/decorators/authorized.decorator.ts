@@ -1,7 +1,7 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AccessTokenGuard } from '../guards/access-token.guard';
-import { RolesGuard } from '../guards/roles.guard';
+import { AccessTokenGuard } from '../tokens/access-token.guard';
+import { RolesGuard } from './roles.guard';
 import { Roles } from './roles.decorator';
 
 /**

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { UserView } from '../../users/dto/user.view';
+import { UserView } from '../../users/user-view';
 
 export class TokenResponse {
   @ApiProperty({ example: 'Bearer' }) tokenType!: 'Bearer';
@@ -32,7 +32,7 @@ export class SessionResponse {
   @ApiProperty() current!: boolean;
 }
 
-export class AuthEventResponse {
+export class AuditEventResponse {
   @ApiProperty({ example: 'login.succeeded' }) type!: string;
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ nullable: true, type: String }) sessionId!: string | null;

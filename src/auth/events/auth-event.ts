@@ -1,4 +1,4 @@
-import { ClientContext } from '../sessions/session-context';
+import type { ClientContext } from '../client-context';
 
 /** Everything that happens to credentials and sessions, as audit records and Nest events. */
 export const AUTH_EVENT_TYPES = [

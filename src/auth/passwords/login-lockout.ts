@@ -1,8 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DataSource } from 'typeorm';
 import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
+import { LockoutPolicy, LoginAttemptsRepository } from '../store/login-attempts.repository';
 
 const FIRST_BACKOFF_SECONDS = 60;
 const MAX_BACKOFF_SECONDS = 900;
@@ -22,47 +22,40 @@ export const lockedOut = (seconds: number) =>
  */
 @Injectable()
 export class LoginLockout {
+  private readonly policy: LockoutPolicy;
+
   constructor(
-    private readonly dataSource: DataSource,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
-  ) {}
+    private readonly attempts: LoginAttemptsRepository,
+    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
+  ) {
+    this.policy = {
+      threshold: auth.lockoutThreshold,
+      firstBackoffSeconds: FIRST_BACKOFF_SECONDS,
+      maxBackoffSeconds: MAX_BACKOFF_SECONDS,
+    };
+  }
 
   get enabled(): boolean {
-    return this.auth.lockoutThreshold > 0;
+    return this.policy.threshold > 0;
   }
 
   /** Seconds until the email may try again (0 when it may), and its failures so far. */
   async state(email: string): Promise<{ lockedFor: number; failures: number }> {
     if (!this.enabled) return { lockedFor: 0, failures: 0 };
-    const rows: { wait: string | null; failed_count: number }[] = await this.dataSource.query(
-      `SELECT extract(epoch FROM locked_until - now()) AS wait, failed_count
-       FROM login_attempts WHERE email = $1`,
-      [email],
-    );
-    const wait = Number(rows[0]?.wait ?? 0);
-    return { lockedFor: wait > 0 ? wait : 0, failures: rows[0]?.failed_count ?? 0 };
+    const row = await this.attempts.find(email);
+    const wait = Number(row?.wait ?? 0);
+    return { lockedFor: wait > 0 ? wait : 0, failures: row?.failed_count ?? 0 };
   }
 
   /** Counts a failure; returns the new lock in seconds when this failure triggered one. */
   async recordFailure(email: string): Promise<number> {
     if (!this.enabled) return 0;
-    const rows: { failed_count: number; wait: string | null }[] = await this.dataSource.query(
-      `INSERT INTO login_attempts AS a (email, failed_count, locked_until, updated_at)
-       VALUES ($1, 1, CASE WHEN $2::int <= 1 THEN now() + make_interval(secs => $3::float8) END, now())
-       ON CONFLICT (email) DO UPDATE SET
-         failed_count = a.failed_count + 1,
-         updated_at = now(),
-         locked_until = CASE WHEN a.failed_count + 1 >= $2::int
-           THEN now() + make_interval(secs => least($3::float8 * power(2, a.failed_count + 1 - $2::int), $4::float8))
-           ELSE a.locked_until END
-       RETURNING failed_count, extract(epoch FROM locked_until - now()) AS wait`,
-      [email, this.auth.lockoutThreshold, FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS],
-    );
-    return rows[0].failed_count >= this.auth.lockoutThreshold ? Number(rows[0].wait) : 0;
+    const row = await this.attempts.recordFailure(email, this.policy);
+    return row.failed_count >= this.policy.threshold ? Number(row.wait) : 0;
   }
 
   async reset(email: string): Promise<void> {
     if (!this.enabled) return;
-    await this.dataSource.query(`DELETE FROM login_attempts WHERE email = $1`, [email]);
+    await this.attempts.clear(email);
   }
 }

@@ -2,7 +2,7 @@ import { applyDecorators, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import { RateLimitGuard } from './rate-limit.guard';
 
-/** The named budgets of API.md: `login` covers login and register, `refresh` covers refresh. */
+/** The named budgets of docs/api.md: `login` covers login and register, `refresh` covers refresh. */
 export const RATE_LIMITS = ['login', 'refresh'] as const;
 export type RateLimitName = (typeof RATE_LIMITS)[number];
 

@@ -7,7 +7,7 @@ import { ProblemException } from '../../common/problem';
 export class RateLimitGuard extends ThrottlerGuard {
   /**
    * One counter per budget and client, shared by every route of that budget: login and
-   * register spend from the same `login` budget (API.md). The default key also names the
+   * register spend from the same `login` budget (docs/api.md). The default key also names the
    * controller and handler, which would give each route a budget of its own.
    */
   protected override generateKey(

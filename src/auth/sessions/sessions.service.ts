@@ -1,30 +1,70 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { authConfig } from '../../config/namespaces';
+import type { ClientContext } from '../client-context';
+import { SessionResponse } from '../dto/token-response.dto';
 import type { Principal } from '../principal';
-import type { RefreshCredentials } from '../strategies/refresh-credentials';
-import { IssuedRefreshToken } from './issued-refresh-token';
-import { RefreshRotation } from './refresh-rotation';
-import { secretMatches } from './refresh-token-format';
-import { ClientContext } from './session-context';
-import { SessionRevoker } from './session-revoker';
-import { SessionStore, SessionView } from './session-store';
+import { IssuedRefreshToken } from '../refresh/issued-refresh-token';
+import type { RefreshCredentials } from '../refresh/refresh-credentials';
+import {
+  formatRefreshToken,
+  hashSecret,
+  newRefreshToken,
+  secretMatches,
+} from '../refresh/refresh-token-format';
+import { SessionRevoker } from '../revocation/session-revoker';
+import { RefreshTokensRepository } from '../store/refresh-tokens.repository';
+import { SessionsRepository } from '../store/sessions.repository';
 
-/** What a signed-in user does with sessions: refresh, list, end one, end all. */
+/** Opening, listing and ending sessions. Rotation lives in RefreshRotation. */
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly rotation: RefreshRotation,
-    private readonly store: SessionStore,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: RefreshTokensRepository,
     private readonly revoker: SessionRevoker,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
-  refresh(credentials: RefreshCredentials, context: ClientContext): Promise<IssuedRefreshToken> {
-    return this.rotation.rotate(credentials.parts, context);
+  /** A new session with its first refresh token; inside the caller's transaction if given. */
+  async open(
+    userId: string,
+    roles: string[],
+    context: ClientContext,
+    manager?: EntityManager,
+  ): Promise<IssuedRefreshToken> {
+    const sessionId = randomUUID();
+    const first = newRefreshToken();
+    const { expiresAt } = await this.sessions.open(
+      {
+        sessionId,
+        userId,
+        idleSeconds: this.auth.refreshTtl,
+        maxAgeSeconds: this.auth.sessionMaxAge,
+        userAgent: context.userAgent,
+        ip: context.ip,
+        firstTokenId: first.id,
+        firstTokenHash: hashSecret(first.secret),
+      },
+      manager,
+    );
+    return { token: formatRefreshToken(first), sessionId, userId, roles, expiresAt };
   }
 
-  list(principal: Principal): Promise<SessionView[]> {
-    return this.store.listActive(principal.userId, principal.sessionId);
+  /** The caller's active sessions, newest first. */
+  async list(principal: Principal): Promise<SessionResponse[]> {
+    const rows = await this.sessions.listActive(principal.userId);
+    return rows.map((row) => ({
+      id: row.id,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at.toISOString(),
+      expiresAt: row.idle_expires_at.toISOString(),
+      userAgent: row.user_agent,
+      ip: row.ip,
+      current: row.id === principal.sessionId,
+    }));
   }
 
   /** Ends one of the caller's sessions; false when it is not theirs. Ending it twice is fine. */
@@ -32,7 +72,7 @@ export class SessionsService {
     if (await this.revoker.revokeSession(principal.userId, sessionId, 'session_deleted', context)) {
       return true;
     }
-    return this.store.belongsTo(sessionId, principal.userId);
+    return this.sessions.belongsTo(sessionId, principal.userId);
   }
 
   logoutAll(principal: Principal, context: ClientContext): Promise<string[]> {
@@ -45,15 +85,9 @@ export class SessionsService {
       await this.revoker.revokeSession(credential.userId, credential.sessionId, 'logout', context);
       return;
     }
-    const rows: { session_id: string; user_id: string; secret_hash: Buffer }[] =
-      await this.dataSource.query(
-        `SELECT t.session_id, s.user_id, t.secret_hash FROM refresh_tokens t
-         JOIN sessions s ON s.id = t.session_id WHERE t.id = $1`,
-        [credential.parts.id],
-      );
-    const row = rows[0];
-    if (row && secretMatches(credential.parts.secret, row.secret_hash)) {
-      await this.revoker.revokeSession(row.user_id, row.session_id, 'logout', context);
+    const owner = await this.tokens.findOwner(credential.parts.id);
+    if (owner && secretMatches(credential.parts.secret, owner.secret_hash)) {
+      await this.revoker.revokeSession(owner.user_id, owner.session_id, 'logout', context);
     }
   }
 }

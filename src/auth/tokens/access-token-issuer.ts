@@ -3,9 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { authConfig, jwtConfig } from '../../config/namespaces';
+import { ACCESS_TOKEN_TYPE } from './access-token-claims';
 import { SigningKeys } from './signing-keys';
-
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface IssuedAccessToken {
   token: string;
@@ -14,7 +13,7 @@ export interface IssuedAccessToken {
 
 /** Signs access tokens (RFC 9068 shape) with the newest key of the ring. */
 @Injectable()
-export class AccessTokenService {
+export class AccessTokenIssuer {
   constructor(
     private readonly jwtService: JwtService,
     private readonly keys: SigningKeys,

@@ -1,20 +1,12 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
+import { AuditEventResponse } from '../dto/token-response.dto';
+import { AuditEventsRepository } from '../store/audit-events.repository';
 import { AuthEvent } from './auth-event';
 
 const FLUSH_DELAY_MS = 20;
 const MAX_BATCH = 200;
 const MAX_PENDING = 10_000;
-
-export interface AuditEventView {
-  type: string;
-  at: string;
-  sessionId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  detail: Record<string, unknown>;
-}
 
 /**
  * Writes every auth event to `auth_events`. Events are batched (one multi-row INSERT every
@@ -27,7 +19,7 @@ export class AuditLog implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly events: AuditEventsRepository) {}
 
   @OnEvent('auth.**')
   record(event: AuthEvent): void {
@@ -44,20 +36,9 @@ export class AuditLog implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  async recentFor(userId: string, limit = 50): Promise<AuditEventView[]> {
+  async recentFor(userId: string, limit = 50): Promise<AuditEventResponse[]> {
     await this.flush();
-    const rows: {
-      type: string;
-      at: Date;
-      session_id: string | null;
-      ip: string | null;
-      user_agent: string | null;
-      detail: Record<string, unknown>;
-    }[] = await this.dataSource.query(
-      `SELECT type, at, session_id, ip, user_agent, detail FROM auth_events
-       WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2`,
-      [userId, limit],
-    );
+    const rows = await this.events.recentFor(userId, limit);
     return rows.map((row) => ({
       type: row.type,
       at: row.at.toISOString(),
@@ -75,19 +56,8 @@ export class AuditLog implements OnApplicationShutdown {
   private async writeAll(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, MAX_BATCH);
-      const params: unknown[] = [];
-      const rows = batch.map((event) => {
-        params.push(event.type, event.userId, event.sessionId, event.ip, event.userAgent);
-        params.push(JSON.stringify(event.detail), event.at);
-        const n = params.length;
-        return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
       try {
-        await this.dataSource.query(
-          `INSERT INTO auth_events (type, user_id, session_id, ip, user_agent, detail, at)
-           VALUES ${rows.join(', ')}`,
-          params,
-        );
+        await this.events.insertMany(batch);
         this.pending.splice(0, batch.length);
       } catch (error) {
         this.logger.warn(`audit events kept for a retry: ${(error as Error).message}`);

@@ -8,7 +8,7 @@ import {
 import { Client } from 'pg';
 import { DATABASE_URL, EMBEDDED } from '../../database/database.tokens';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
-import { RevokedSessions } from './revoked-sessions';
+import { RevokedSessionSet } from './revoked-session-set';
 
 export const REVOCATION_CHANNEL = 'latch_session_revoked';
 const HEARTBEAT_MS = 2000;
@@ -16,7 +16,7 @@ const MAX_BACKOFF_MS = 5000;
 
 /**
  * Keeps a dedicated connection LISTENing for sessions revoked by any instance. While it is
- * down the RevokedSessions set is not trusted and checks go to the database; on every
+ * down the revoked-session set is not trusted and checks go to the database; on every
  * (re)connect it LISTENs first and then reloads, so no revocation falls in the gap.
  */
 @Injectable()
@@ -29,7 +29,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   private backoff = 100;
 
   constructor(
-    private readonly revoked: RevokedSessions,
+    private readonly revoked: RevokedSessionSet,
     @Inject(DATABASE_URL) private readonly url: string,
     @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,
   ) {}

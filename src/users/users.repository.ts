@@ -3,23 +3,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { ProblemException } from '../common/problem';
 import { User } from './user.entity';
-import { UserView } from './dto/user.view';
 
 const UNIQUE_VIOLATION = '23505';
 
-export function toUserView(user: User): UserView {
-  return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    roles: user.roles,
-    createdAt: user.createdAt.toISOString(),
-  };
-}
+/** A user with the password hash, which no other read selects. */
+export type UserWithPasswordHash = User & { passwordHash: string };
 
-/** Users as stored: creation, lookup, password hash updates. */
+/** Every statement on `users`. */
 @Injectable()
-export class UsersService {
+export class UsersRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
   /** Creates a user; 409 email_taken when the (normalised) email exists. */
@@ -49,7 +41,7 @@ export class UsersService {
   }
 
   /** The user with this email (normalised), including the password hash. */
-  findWithPasswordHash(email: string): Promise<User | null> {
+  findWithPasswordHash(email: string): Promise<UserWithPasswordHash | null> {
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
@@ -57,7 +49,7 @@ export class UsersService {
       .getOne();
   }
 
-  findPasswordHashById(id: string): Promise<User | null> {
+  findPasswordHashById(id: string): Promise<UserWithPasswordHash | null> {
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')

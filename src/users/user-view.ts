@@ -1,9 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { User } from './user.entity';
 
+/** A user as the API shows it: never the password hash. */
 export class UserView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
   @ApiProperty({ example: 'Ada' }) name!: string;
   @ApiProperty({ type: [String], example: ['user'] }) roles!: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export function toUserView(user: User): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    roles: user.roles,
+    createdAt: user.createdAt.toISOString(),
+  };
 }

@@ -4,7 +4,7 @@ import { AuthEvent, AuthEventInput, authEventName, AuthEventType } from './auth-
 
 /** Publishes auth events on the Nest event bus; the audit log is one subscriber among others. */
 @Injectable()
-export class AuthEvents {
+export class AuthEventBus {
   constructor(private readonly emitter: EventEmitter2) {}
 
   publish(type: AuthEventType, input: AuthEventInput): void {

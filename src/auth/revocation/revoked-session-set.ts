@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { authConfig } from '../../config/namespaces';
+import { SessionsRepository } from '../store/sessions.repository';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
 const FORGET_MARGIN_MS = 60_000;
@@ -14,13 +14,12 @@ const FORGET_MARGIN_MS = 60_000;
  * to this process); otherwise each check asks the database.
  */
 @Injectable()
-export class RevokedSessions {
-  private readonly logger = new Logger(RevokedSessions.name);
+export class RevokedSessionSet {
   private readonly forgetAt = new Map<string, number>();
   private trusted = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sessions: SessionsRepository,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
@@ -34,18 +33,11 @@ export class RevokedSessions {
     this.trusted = trusted;
   }
 
-  get isTrusted(): boolean {
-    return this.trusted;
-  }
-
   /** Reloads every session revoked within the last access-token lifetime. */
   async reload(): Promise<void> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => $1::float8)`,
-      [this.auth.accessTtl + FORGET_MARGIN_MS / 1000],
-    );
+    const ids = await this.sessions.revokedWithin(this.auth.accessTtl + FORGET_MARGIN_MS / 1000);
     this.prune();
-    this.add(rows.map((row) => row.id));
+    this.add(ids);
   }
 
   /** A cheap synchronous answer when the set is trusted; undefined when the database must decide. */
@@ -62,11 +54,7 @@ export class RevokedSessions {
     const known = this.knownState(sessionId);
     if (known !== undefined) return known;
     try {
-      const rows: { revoked: boolean }[] = await this.dataSource.query(
-        `SELECT revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1`,
-        [sessionId],
-      );
-      const revoked = rows.length === 0 || rows[0].revoked;
+      const revoked = await this.sessions.isRevoked(sessionId);
       if (revoked) this.add([sessionId]);
       return revoked;
     } catch (error) {
@@ -79,9 +67,5 @@ export class RevokedSessions {
   private prune(): void {
     const now = Date.now();
     for (const [id, until] of this.forgetAt) if (until <= now) this.forgetAt.delete(id);
-  }
-
-  logState(): void {
-    this.logger.debug(`${this.forgetAt.size} revoked session(s) tracked, trusted=${this.trusted}`);
   }
 }

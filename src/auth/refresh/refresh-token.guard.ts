@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { invalidGrant } from '../tokens/token-errors';
-import { REFRESH_TOKEN_STRATEGY } from '../strategies/refresh-token.strategy';
+import { invalidGrant } from './refresh-errors';
+import { REFRESH_TOKEN_STRATEGY } from './refresh-token.strategy';
 
 /** `@UseGuards(RefreshTokenGuard)`: a well-formed refresh token from an allowed transport. */
 @Injectable()

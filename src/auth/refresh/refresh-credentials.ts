@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../../common/problem';
 import { validationFailed } from '../../common/validation';
 import { appConfig, authConfig } from '../../config/namespaces';
-import { parseRefreshToken, RefreshTokenParts } from '../sessions/refresh-token-format';
-import { invalidGrant } from '../tokens/token-errors';
+import { parseRefreshToken, RefreshTokenParts } from './refresh-token-format';
+import { invalidGrant } from './refresh-errors';
 
 export const REFRESH_COOKIE = 'refresh_token';
 
@@ -17,7 +17,7 @@ export interface RefreshCredentials {
 
 /**
  * Reads the refresh token from the body (`refreshToken`) or, when the body has none, from
- * the `refresh_token` cookie; a cookie must also pass the cross-site check of API.md.
+ * the `refresh_token` cookie; a cookie must also pass the cross-site check of docs/api.md.
  */
 @Injectable()
 export class RefreshCredentialsReader {

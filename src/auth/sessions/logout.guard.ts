@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../../common/problem';
-import { RefreshCredentialsReader } from '../strategies/refresh-credentials';
-import { AccessTokenGuard } from './access-token.guard';
-import { RefreshTokenGuard } from './refresh-token.guard';
+import { RefreshCredentialsReader } from '../refresh/refresh-credentials';
+import { RefreshTokenGuard } from '../refresh/refresh-token.guard';
+import { AccessTokenGuard } from '../tokens/access-token.guard';
 
 /**
  * Logout accepts a refresh token (body or cookie) or, failing that, an access token. A

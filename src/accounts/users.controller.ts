@@ -1,16 +1,16 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ProblemException } from '../common/problem';
 import { Authorized } from '../auth/decorators/authorized.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { Principal } from '../auth/principal';
-import { UserView } from './dto/user.view';
-import { toUserView, UsersService } from './users.service';
+import { ProblemException } from '../common/problem';
+import { toUserView, UserView } from '../users/user-view';
+import { UsersRepository } from '../users/users.repository';
 
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(private readonly users: UsersRepository) {}
 
   @Get('me')
   @Authorized()

@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** A session row as listed to its user. */
+export interface ActiveSessionRow {
+  id: string;
+  created_at: Date;
+  last_used_at: Date;
+  idle_expires_at: Date;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+/** A revoked session, as the revoker reports it. */
+export interface RevokedSessionRow {
+  id: string;
+  user_id: string;
+}
+
+/** What opening a session needs: ids, lifetimes and the first refresh token's hash. */
+export interface NewSession {
+  sessionId: string;
+  userId: string;
+  idleSeconds: number;
+  maxAgeSeconds: number;
+  userAgent: string | null;
+  ip: string | null;
+  firstTokenId: string;
+  firstTokenHash: Buffer;
+}
+
+/** Every statement on `sessions`. Rotation's statement, which also touches it, lives with refresh_tokens. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** One statement: the session and its first refresh token exist together or not at all. */
+  async open(
+    session: NewSession,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ expiresAt: Date }> {
+    const rows: { expires_at: Date }[] = await manager.query(
+      `WITH session AS (
+         INSERT INTO sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
+         VALUES ($1, $2, now() + make_interval(secs => least($3::float8, $4::float8)),
+                 now() + make_interval(secs => $4::float8), $5, $6)
+         RETURNING id, idle_expires_at)
+       INSERT INTO refresh_tokens (id, session_id, secret_hash, expires_at)
+       SELECT $7, session.id, $8, session.idle_expires_at FROM session
+       RETURNING expires_at`,
+      [
+        session.sessionId,
+        session.userId,
+        session.idleSeconds,
+        session.maxAgeSeconds,
+        session.userAgent,
+        session.ip,
+        session.firstTokenId,
+        session.firstTokenHash,
+      ],
+    );
+    return { expiresAt: rows[0].expires_at };
+  }
+
+  /** Active sessions of a user, newest first. */
+  listActive(userId: string): Promise<ActiveSessionRow[]> {
+    return this.dataSource.query(
+      `SELECT id, created_at, last_used_at, idle_expires_at, user_agent, ip FROM sessions
+       WHERE user_id = $1 AND revoked_at IS NULL
+         AND idle_expires_at > now() AND absolute_expires_at > now()
+       ORDER BY created_at DESC, id`,
+      [userId],
+    );
+  }
+
+  async belongsTo(sessionId: string, userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2`,
+      [sessionId, userId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Revokes one session of a user, if it is theirs and still active. */
+  revokeOne(userId: string, sessionId: string, reason: string, channel: string) {
+    return this.revokeWhere('id = $3 AND user_id = $4', [sessionId, userId], reason, channel);
+  }
+
+  /** Revokes every active session of a user, optionally sparing one. */
+  revokeAllOfUser(userId: string, reason: string, channel: string, exceptSessionId?: string) {
+    return exceptSessionId
+      ? this.revokeWhere('user_id = $3 AND id <> $4', [userId, exceptSessionId], reason, channel)
+      : this.revokeWhere('user_id = $3', [userId], reason, channel);
+  }
+
+  /** Ids of the sessions revoked within the last `seconds`. */
+  async revokedWithin(seconds: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM sessions WHERE revoked_at > now() - make_interval(secs => $1::float8)`,
+      [seconds],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Whether a session is revoked; an unknown session counts as revoked. */
+  async isRevoked(sessionId: string): Promise<boolean> {
+    const rows: { revoked: boolean }[] = await this.dataSource.query(
+      `SELECT revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1`,
+      [sessionId],
+    );
+    return rows.length === 0 || rows[0].revoked;
+  }
+
+  /** Deletes up to `limit` sessions revoked or idle-expired more than `seconds` ago. */
+  async deleteEndedBefore(seconds: number, limit: number): Promise<number> {
+    // Idle expiry never exceeds the absolute one, so it alone says a session is over.
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions
+         WHERE revoked_at < now() - make_interval(secs => $1::float8)
+            OR idle_expires_at < now() - make_interval(secs => $1::float8)
+         LIMIT $2::int)`,
+      [seconds, limit],
+    );
+    return affected;
+  }
+
+  /**
+   * The UPDATE and the NOTIFY to every other instance are one statement, so a committed
+   * revocation is always announced.
+   */
+  private revokeWhere(
+    condition: string,
+    params: unknown[],
+    reason: string,
+    channel: string,
+  ): Promise<RevokedSessionRow[]> {
+    return this.dataSource.query(
+      `WITH revoked AS (
+         UPDATE sessions SET revoked_at = now(), revoke_reason = $1
+         WHERE revoked_at IS NULL AND ${condition}
+         RETURNING id, user_id)
+       SELECT id, user_id, pg_notify($2, id::text) FROM revoked`,
+      [reason, channel, ...params],
+    );
+  }
+}
