@@ -170,8 +170,10 @@ export class AuthController {
   @Post('password')
   @HttpCode(HttpStatus.NO_CONTENT)
   @Authorized()
+  @RateLimit('login')
   @ApiNoContentResponse()
   @ApiUnauthorizedResponse({ description: 'invalid_credentials' })
+  @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
   async changePassword(
     @CurrentUser() principal: Principal,
     @Body() dto: ChangePasswordDto,

@@ -2,11 +2,11 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem';
 import { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UserWithPasswordHash, UsersRepository } from '../users/users.repository';
 import type { ClientContext } from './client-context';
 import { ChangePasswordDto, LoginDto, RegisterDto } from './dto/credentials.dto';
 import { AuthEventBus } from './events/auth-event-bus';
-import { LoginLockout, lockedOut } from './passwords/login-lockout';
+import { LoginAttempt, LoginLockout } from './passwords/login-lockout';
 import { PasswordHasher } from './passwords/password-hasher';
 import type { Principal } from './principal';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
@@ -44,10 +44,9 @@ export class CredentialsService {
         { email: dto.email, name: dto.name?.trim() ?? '', passwordHash },
         manager,
       );
-      return {
-        user: created,
-        issued: await this.sessions.open(created.id, created.roles, context, manager),
-      };
+      const opened = await this.sessions.open(created.id, created.roles, context, { manager });
+      if (!opened) throw new Error('the session of a user created in this transaction failed');
+      return { user: created, issued: opened };
     });
     this.events.publish('user.registered', {
       userId: user.id,
@@ -58,22 +57,29 @@ export class CredentialsService {
   }
 
   async login(dto: LoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const attempts = await this.lockout.state(dto.email);
-    if (attempts.lockedFor > 0) throw lockedOut(attempts.lockedFor);
-    const user = await this.users.findWithPasswordHash(dto.email);
-    if (!user) {
-      await this.hasher.verifyDummy(dto.password);
-      return this.failLogin(dto.email, null, context);
-    }
-    const check = await this.hasher.verify(user.passwordHash, dto.password);
-    if (!check.valid) return this.failLogin(dto.email, user.id, context);
-    if (check.needsRehash) {
-      await this.users.setPasswordHash(user.id, await this.hasher.hash(dto.password), false);
-    }
-    if (attempts.failures > 0) await this.lockout.reset(dto.email);
-    const issued = await this.sessions.open(user.id, user.roles, context);
+    const issued = await this.withAttempt(dto.email, async (attempt) => {
+      const user = await this.users.findWithPasswordHash(dto.email);
+      if (!user) {
+        await this.hasher.verifyDummy(dto.password);
+        return this.failAttempt(attempt, null, context);
+      }
+      const check = await this.hasher.verify(user.passwordHash, dto.password);
+      if (!check.valid) return this.failAttempt(attempt, user.id, context);
+      await this.lockout.succeeded(attempt);
+      const currentHash = check.needsRehash
+        ? await this.upgradeHash(user, dto.password)
+        : user.passwordHash;
+      // A password changed since it was verified opens nothing: that change ended every session.
+      const opened =
+        currentHash &&
+        (await this.sessions.open(user.id, user.roles, context, {
+          whilePasswordHash: currentHash,
+        }));
+      if (!opened) throw invalidCredentials();
+      return opened;
+    });
     this.events.publish('login.succeeded', {
-      userId: user.id,
+      userId: issued.userId,
       sessionId: issued.sessionId,
       context,
     });
@@ -87,10 +93,17 @@ export class CredentialsService {
     context: ClientContext,
   ): Promise<void> {
     const user = await this.users.findPasswordHashById(principal.userId);
-    if (!user || !(await this.hasher.verify(user.passwordHash, dto.currentPassword)).valid) {
+    if (!user) throw invalidCredentials();
+    await this.withAttempt(user.email, async (attempt) => {
+      const check = await this.hasher.verify(user.passwordHash, dto.currentPassword);
+      if (!check.valid) return this.failAttempt(attempt, user.id, context);
+      await this.lockout.succeeded(attempt);
+    });
+    const newHash = await this.hasher.hash(dto.newPassword);
+    // Conditional on the hash just verified: of two simultaneous changes, one wins.
+    if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, true))) {
       throw invalidCredentials();
     }
-    await this.users.setPasswordHash(user.id, await this.hasher.hash(dto.newPassword), true);
     await this.revoker.revokeAllOfUser(user.id, 'password_changed', context, principal.sessionId);
     this.events.publish('password.changed', {
       userId: user.id,
@@ -99,14 +112,46 @@ export class CredentialsService {
     });
   }
 
-  private async failLogin(
+  /**
+   * Runs a password check as one lockout attempt: reserved before (429 when locked) and
+   * given back when the check ends in an error rather than a verdict (503, database loss).
+   */
+  private async withAttempt<T>(
     email: string,
+    check: (attempt: LoginAttempt) => Promise<T>,
+  ): Promise<T> {
+    const attempt = await this.lockout.reserve(email);
+    try {
+      return await check(attempt);
+    } catch (error) {
+      const verdict =
+        error instanceof ProblemException && error.code === 'invalid_credentials';
+      if (!verdict) await this.lockout.release(attempt).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stores a hash with today's parameters; undefined when the password changed meanwhile. */
+  private async upgradeHash(user: UserWithPasswordHash, password: string) {
+    const upgraded = await this.hasher.hash(password);
+    const stored = await this.users.replacePasswordHash(
+      user.id,
+      user.passwordHash,
+      upgraded,
+      false,
+    );
+    return stored ? upgraded : undefined;
+  }
+
+  private failAttempt(
+    attempt: LoginAttempt,
     userId: string | null,
     context: ClientContext,
-  ): Promise<never> {
-    const locked = await this.lockout.recordFailure(email);
+  ): never {
     this.events.publish('login.failed', { userId, context });
-    if (locked > 0) this.events.publish('login.locked_out', { userId, context });
+    if (this.lockout.lockedBy(attempt)) {
+      this.events.publish('login.locked_out', { userId, context });
+    }
     throw invalidCredentials();
   }
 }

@@ -1,4 +1,4 @@
-import { Semaphore } from './semaphore';
+import { Semaphore, SemaphoreFullError } from './semaphore';
 
 describe('Semaphore', () => {
   it('runs at most `limit` tasks at once, in arrival order, and passes results through', async () => {
@@ -27,5 +27,23 @@ describe('Semaphore', () => {
     const semaphore = new Semaphore(1);
     await expect(semaphore.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(semaphore.run(() => Promise.resolve('next'))).resolves.toBe('next');
+  });
+
+  it('refuses at once, without queueing, when the waiting line is full', async () => {
+    const semaphore = new Semaphore(1, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: number[] = [];
+    const task = (i: number) => () => {
+      ran.push(i);
+      return gate;
+    };
+    const accepted = [semaphore.run(task(0)), semaphore.run(task(1)), semaphore.run(task(2))];
+    await expect(semaphore.run(task(3))).rejects.toBeInstanceOf(SemaphoreFullError);
+    release();
+    await Promise.all(accepted);
+    expect(ran).toEqual([0, 1, 2]);
+    // With the line drained, new work is accepted again.
+    await expect(semaphore.run(() => Promise.resolve('later'))).resolves.toBe('later');
   });
 });

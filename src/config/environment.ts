@@ -67,6 +67,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10) AUTH_ARGON2_ITERATIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(16) AUTH_ARGON2_PARALLELISM?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(64) AUTH_ARGON2_CONCURRENCY?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100_000) AUTH_ARGON2_QUEUE_LIMIT?: number;
 
   @IsOptional() @IsString() JWT_ISSUER?: string;
   @IsOptional() @IsString() JWT_AUDIENCE?: string;

@@ -61,6 +61,8 @@ export const authConfig = registerAs('auth', () => {
     lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),
     /** Hashes allowed to run at once (default: one per core). */
     argon2Concurrency: int(env.AUTH_ARGON2_CONCURRENCY, availableParallelism()),
+    /** Hashes allowed to wait for a slot; beyond this, 503 at once (about 1 s of work per core). */
+    argon2QueueLimit: int(env.AUTH_ARGON2_QUEUE_LIMIT, 32 * availableParallelism()),
     argon2: {
       memoryCost: int(env.AUTH_ARGON2_MEMORY_KIB, 19456),
       timeCost: int(env.AUTH_ARGON2_ITERATIONS, 2),

@@ -61,11 +61,21 @@ export class UsersRepository {
     return this.users.find({ order: { createdAt: 'ASC' }, take: 1000 });
   }
 
-  /** Stores a new hash; `changed` marks a real password change (not a parameter upgrade). */
-  async setPasswordHash(id: string, passwordHash: string, changed: boolean): Promise<void> {
-    await this.users.update(
-      { id },
+  /**
+   * Replaces the hash only if it is still `expectedHash`, the one the caller verified, so a
+   * concurrent change is never overwritten; `changed` marks a real password change (not a
+   * parameter upgrade). False when the hash had changed meanwhile.
+   */
+  async replacePasswordHash(
+    id: string,
+    expectedHash: string,
+    passwordHash: string,
+    changed: boolean,
+  ): Promise<boolean> {
+    const result = await this.users.update(
+      { id, passwordHash: expectedHash },
       changed ? { passwordHash, passwordChangedAt: () => 'now()' } : { passwordHash },
     );
+    return (result.affected ?? 0) > 0;
   }
 }

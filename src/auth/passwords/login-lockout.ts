@@ -15,10 +15,19 @@ export const lockedOut = (seconds: number) =>
     { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
   );
 
+/** One password attempt let through: how many failures it brings the email to if it fails. */
+export interface LoginAttempt {
+  email: string;
+  failuresIfWrong: number;
+}
+
 /**
  * Exponential backoff per email after consecutive failed logins: 1 minute at the threshold,
  * doubling up to 15. Kept in the database (shared by instances, survives restarts) and keyed
  * by the email whether or not an account has it, so it reveals nothing about accounts.
+ *
+ * An attempt is reserved (counted as a failure) before its password is checked and cleared
+ * when it succeeds, so N simultaneous guesses cost at most `threshold` verifications.
  */
 @Injectable()
 export class LoginLockout {
@@ -39,23 +48,32 @@ export class LoginLockout {
     return this.policy.threshold > 0;
   }
 
-  /** Seconds until the email may try again (0 when it may), and its failures so far. */
-  async state(email: string): Promise<{ lockedFor: number; failures: number }> {
-    if (!this.enabled) return { lockedFor: 0, failures: 0 };
-    const row = await this.attempts.find(email);
-    const wait = Number(row?.wait ?? 0);
-    return { lockedFor: wait > 0 ? wait : 0, failures: row?.failed_count ?? 0 };
+  /** Lets one attempt through, counted in advance; 429 when the email is locked. */
+  async reserve(email: string): Promise<LoginAttempt> {
+    if (!this.enabled) return { email, failuresIfWrong: 0 };
+    const row = await this.attempts.reserve(email, this.policy);
+    if (row.reserved_count === null) {
+      // Locked by a concurrent attempt after this statement's snapshot: the lock is new.
+      const wait = Number(row.wait ?? 0);
+      throw lockedOut(wait > 0 ? wait : this.policy.firstBackoffSeconds);
+    }
+    return { email, failuresIfWrong: row.reserved_count };
   }
 
-  /** Counts a failure; returns the new lock in seconds when this failure triggered one. */
-  async recordFailure(email: string): Promise<number> {
-    if (!this.enabled) return 0;
-    const row = await this.attempts.recordFailure(email, this.policy);
-    return row.failed_count >= this.policy.threshold ? Number(row.wait) : 0;
+  /** Whether this attempt, now known to be wrong, is the one that locked the email. */
+  lockedBy(attempt: LoginAttempt): boolean {
+    return this.enabled && attempt.failuresIfWrong >= this.policy.threshold;
   }
 
-  async reset(email: string): Promise<void> {
+  /** The password was never judged (an error before the verdict): the attempt does not count. */
+  async release(attempt: LoginAttempt): Promise<void> {
     if (!this.enabled) return;
-    await this.attempts.clear(email);
+    await this.attempts.release(attempt.email, this.policy.threshold);
+  }
+
+  /** The password was right: the email starts again from zero failures. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    if (!this.enabled) return;
+    await this.attempts.clear(attempt.email);
   }
 }

@@ -1,9 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
-import { Semaphore } from '../../common/semaphore';
+import { ProblemException } from '../../common/problem';
+import { Semaphore, SemaphoreFullError } from '../../common/semaphore';
 import { authConfig } from '../../config/namespaces';
+
+/** What a refused hash costs the client: try again in a second. */
+const SATURATED_RETRY_AFTER_SECONDS = 1;
+
+export const hashingSaturated = () =>
+  new ProblemException(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    'service_unavailable',
+    'the server is busy; try again shortly',
+    { 'retry-after': String(SATURATED_RETRY_AFTER_SECONDS) },
+  );
 
 export interface PasswordCheck {
   valid: boolean;
@@ -15,7 +27,9 @@ export interface PasswordCheck {
  * argon2id hashing with OWASP parameters. The work runs on libuv's thread pool, but no more
  * than AUTH_ARGON2_CONCURRENCY hashes (default: one per core) run at once: a login flood
  * must not take the core the event loop needs to answer everyone else (measured: /auth/me
- * p99 under a flood).
+ * p99 under a flood). The waiting line is bounded too (AUTH_ARGON2_QUEUE_LIMIT): beyond it a
+ * request is refused at once with 503 and Retry-After, so no caller can queue up enough
+ * hashes to starve every login behind them.
  */
 @Injectable()
 export class PasswordHasher {
@@ -25,16 +39,16 @@ export class PasswordHasher {
 
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
-    this.slots = new Semaphore(auth.argon2Concurrency);
+    this.slots = new Semaphore(auth.argon2Concurrency, auth.argon2QueueLimit);
   }
 
   hash(password: string): Promise<string> {
-    return this.slots.run(() => argon2.hash(password, this.options));
+    return this.inSlot(() => argon2.hash(password, this.options));
   }
 
   async verify(hash: string, password: string): Promise<PasswordCheck> {
     // A corrupt hash never authenticates.
-    const valid = await this.slots.run(() => argon2.verify(hash, password).catch(() => false));
+    const valid = await this.inSlot(() => argon2.verify(hash, password).catch(() => false));
     return { valid, needsRehash: valid && argon2.needsRehash(hash, this.options) };
   }
 
@@ -45,5 +59,13 @@ export class PasswordHasher {
   async verifyDummy(password: string): Promise<void> {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
     await this.verify(await this.dummyHash, password);
+  }
+
+  private async inSlot<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.slots.run(work);
+    } catch (error) {
+      throw error instanceof SemaphoreFullError ? hashingSaturated() : error;
+    }
   }
 }

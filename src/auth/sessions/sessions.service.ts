@@ -28,16 +28,20 @@ export class SessionsService {
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
-  /** A new session with its first refresh token; inside the caller's transaction if given. */
+  /**
+   * A new session with its first refresh token, inside the caller's transaction if given.
+   * With `whilePasswordHash`, only if the user's password is still the one just verified;
+   * undefined otherwise.
+   */
   async open(
     userId: string,
     roles: string[],
     context: ClientContext,
-    manager?: EntityManager,
-  ): Promise<IssuedRefreshToken> {
+    options: { manager?: EntityManager; whilePasswordHash?: string } = {},
+  ): Promise<IssuedRefreshToken | undefined> {
     const sessionId = randomUUID();
     const first = newRefreshToken();
-    const { expiresAt } = await this.sessions.open(
+    const opened = await this.sessions.open(
       {
         sessionId,
         userId,
@@ -47,10 +51,12 @@ export class SessionsService {
         ip: context.ip,
         firstTokenId: first.id,
         firstTokenHash: hashSecret(first.secret),
+        whilePasswordHash: options.whilePasswordHash,
       },
-      manager,
+      options.manager,
     );
-    return { token: formatRefreshToken(first), sessionId, userId, roles, expiresAt };
+    if (!opened) return undefined;
+    return { token: formatRefreshToken(first), sessionId, userId, roles, expiresAt: opened.expiresAt };
   }
 
   /** The caller's active sessions, newest first. */

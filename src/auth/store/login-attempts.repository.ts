@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** An email's failed-login record: its lock (seconds from now, may be negative) and count. */
-export interface LoginAttemptRow {
-  failed_count: number;
+/** A reservation: the failures counted so far including this attempt, or null when locked. */
+export interface LoginReservationRow {
+  reserved_count: number | null;
   wait: string | null;
 }
 
@@ -19,30 +19,46 @@ export interface LockoutPolicy {
 export class LoginAttemptsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async find(email: string): Promise<LoginAttemptRow | undefined> {
-    const rows: LoginAttemptRow[] = await this.dataSource.query(
-      `SELECT extract(epoch FROM locked_until - now()) AS wait, failed_count
-       FROM login_attempts WHERE email = $1`,
-      [email],
+  /**
+   * Counts an attempt as a failure before its password is checked, unless the email is
+   * locked: one statement, so a burst of simultaneous attempts is counted one by one and
+   * those past the threshold are refused without costing a hash. At the threshold the lock
+   * starts, and doubles with every further failure. `reserved_count` is null when locked;
+   * `wait` is the lock as this statement found it (seconds from now).
+   */
+  async reserve(email: string, policy: LockoutPolicy): Promise<LoginReservationRow> {
+    const rows: LoginReservationRow[] = await this.dataSource.query(
+      `WITH reserved AS (
+         INSERT INTO login_attempts AS a (email, failed_count, locked_until, updated_at)
+         VALUES ($1, 1, CASE WHEN $2::int <= 1 THEN now() + make_interval(secs => $3::float8) END, now())
+         ON CONFLICT (email) DO UPDATE SET
+           failed_count = a.failed_count + 1,
+           updated_at = now(),
+           locked_until = CASE WHEN a.failed_count + 1 >= $2::int
+             THEN now() + make_interval(secs => least($3::float8 * power(2, a.failed_count + 1 - $2::int), $4::float8))
+             ELSE a.locked_until END
+         WHERE a.locked_until IS NULL OR a.locked_until <= now()
+         RETURNING failed_count)
+       SELECT (SELECT failed_count FROM reserved) AS reserved_count,
+              (SELECT extract(epoch FROM locked_until - now()) FROM login_attempts
+               WHERE email = $1) AS wait`,
+      [email, policy.threshold, policy.firstBackoffSeconds, policy.maxBackoffSeconds],
     );
     return rows[0];
   }
 
-  /** Counts one failure; at the threshold the lock doubles with every further failure. */
-  async recordFailure(email: string, policy: LockoutPolicy): Promise<LoginAttemptRow> {
-    const rows: LoginAttemptRow[] = await this.dataSource.query(
-      `INSERT INTO login_attempts AS a (email, failed_count, locked_until, updated_at)
-       VALUES ($1, 1, CASE WHEN $2::int <= 1 THEN now() + make_interval(secs => $3::float8) END, now())
-       ON CONFLICT (email) DO UPDATE SET
-         failed_count = a.failed_count + 1,
-         updated_at = now(),
-         locked_until = CASE WHEN a.failed_count + 1 >= $2::int
-           THEN now() + make_interval(secs => least($3::float8 * power(2, a.failed_count + 1 - $2::int), $4::float8))
-           ELSE a.locked_until END
-       RETURNING failed_count, extract(epoch FROM locked_until - now()) AS wait`,
-      [email, policy.threshold, policy.firstBackoffSeconds, policy.maxBackoffSeconds],
+  /**
+   * Takes back a reserved attempt whose password was never judged (e.g. the server was
+   * saturated), lifting the lock when that brings the count under the threshold.
+   */
+  async release(email: string, threshold: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE login_attempts SET
+         failed_count = greatest(failed_count - 1, 0),
+         locked_until = CASE WHEN failed_count - 1 < $2::int THEN NULL ELSE locked_until END
+       WHERE email = $1`,
+      [email, threshold],
     );
-    return rows[0];
   }
 
   async clear(email: string): Promise<void> {

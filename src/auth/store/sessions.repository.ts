@@ -27,6 +27,8 @@ export interface NewSession {
   ip: string | null;
   firstTokenId: string;
   firstTokenHash: Buffer;
+  /** Open only while the user's password hash is still this one (the one just verified). */
+  whilePasswordHash?: string;
 }
 
 /** Every statement on `sessions`. Rotation's statement, which also touches it, lives with refresh_tokens. */
@@ -34,16 +36,26 @@ export interface NewSession {
 export class SessionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** One statement: the session and its first refresh token exist together or not at all. */
+  /**
+   * One statement: the session and its first refresh token exist together or not at all.
+   * The user's row is share-locked, so a password change either waits for this session (and
+   * then revokes it) or commits first (and then no session opens for the old password).
+   * Undefined when the user is gone or the password changed.
+   */
   async open(
     session: NewSession,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ expiresAt: Date }> {
+  ): Promise<{ expiresAt: Date } | undefined> {
     const rows: { expires_at: Date }[] = await manager.query(
-      `WITH session AS (
+      `WITH owner AS (
+         SELECT id FROM users
+         WHERE id = $2 AND ($9::text IS NULL OR password_hash = $9::text)
+         FOR SHARE
+       ), session AS (
          INSERT INTO sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
-         VALUES ($1, $2, now() + make_interval(secs => least($3::float8, $4::float8)),
-                 now() + make_interval(secs => $4::float8), $5, $6)
+         SELECT $1, owner.id, now() + make_interval(secs => least($3::float8, $4::float8)),
+                now() + make_interval(secs => $4::float8), $5, $6
+         FROM owner
          RETURNING id, idle_expires_at)
        INSERT INTO refresh_tokens (id, session_id, secret_hash, expires_at)
        SELECT $7, session.id, $8, session.idle_expires_at FROM session
@@ -57,9 +69,10 @@ export class SessionsRepository {
         session.ip,
         session.firstTokenId,
         session.firstTokenHash,
+        session.whilePasswordHash ?? null,
       ],
     );
-    return { expiresAt: rows[0].expires_at };
+    return rows[0] && { expiresAt: rows[0].expires_at };
   }
 
   /** Active sessions of a user, newest first. */
