@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ export interface PasswordCheck {
  * p99 under a flood).
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit {
   private readonly options: argon2.HashOptions & { raw?: false };
   private readonly slots: Semaphore;
   private dummyHash?: Promise<string>;
@@ -26,6 +26,11 @@ export class PasswordHasher {
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
     this.slots = new Semaphore(auth.argon2Concurrency);
+  }
+
+  /** The dummy hash is made before the service listens, not by the first unknown email. */
+  async onModuleInit(): Promise<void> {
+    await this.dummy();
   }
 
   hash(password: string): Promise<string> {
@@ -43,7 +48,10 @@ export class PasswordHasher {
    * the same time as one for a known email with a wrong password.
    */
   async verifyDummy(password: string): Promise<void> {
-    this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(await this.dummyHash, password);
+    await this.verify(await this.dummy(), password);
+  }
+
+  private dummy(): Promise<string> {
+    return (this.dummyHash ??= this.hash(randomBytes(32).toString('base64url')));
   }
 }
