@@ -44,7 +44,10 @@ async function checkArgon2Parameters(databaseUrl, results) {
   }
 }
 
-/** Full runs go to bench/results (kept in git); partial ones (--only) to its scratch/. */
+/**
+ * Full runs go to bench/results (git keeps latest.json and the runs bench/README.md cites;
+ * .gitignore skips the rest); partial ones (--only) to its scratch/.
+ */
 function writeResults(runStamp, results, partial) {
   const dir = partial ? join(RESULTS_DIR, 'scratch') : RESULTS_DIR;
   mkdirSync(dir, { recursive: true });

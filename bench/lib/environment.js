@@ -10,7 +10,11 @@ const { createKeysDir } = require('./keys');
 const { createLatchSupervisor } = require('./latch-process');
 const { freePort } = require('./proc');
 
-async function prepareEnvironment({ serverUrl, profileDir, runStamp, log }) {
+/**
+ * `latchOptions` (nodeArgs, env, extraStdio: see startLatch) apply to every Latch process of
+ * the run.
+ */
+async function prepareEnvironment({ serverUrl, profileDir, runStamp, log, latchOptions = {} }) {
   const environment = { database: { mode: serverUrl ? 'postgresql' : 'embedded' } };
   if (serverUrl) {
     const db = await createBenchDatabase(serverUrl);
@@ -38,6 +42,7 @@ async function prepareEnvironment({ serverUrl, profileDir, runStamp, log }) {
     keysDir: environment.keys.dir,
     databaseUrl: environment.databaseUrl,
     dataDir: environment.dataDir,
+    ...latchOptions,
   });
   return environment;
 }

@@ -16,7 +16,7 @@ const HEALTH_TIMEOUT_MS = 60_000;
  * test. `BENCH_LATCH_<NAME>=value` passes `<NAME>=value` through on purpose (for example
  * BENCH_LATCH_DB_POOL_SIZE=20), applied last.
  */
-function latchEnv({ port, keysDir, databaseUrl, dataDir }) {
+function latchEnv({ port, keysDir, databaseUrl, dataDir, env: extraEnv = {} }) {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
     if (/^(AUTH_|JWT_|DB_|REDIS_URL$|CORS_ORIGINS$|TRUST_PROXY$|BODY_LIMIT$)/.test(name)) {
@@ -37,7 +37,7 @@ function latchEnv({ port, keysDir, databaseUrl, dataDir }) {
   });
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else env.DATA_DIR = dataDir;
-  Object.assign(env, latchOverrides());
+  Object.assign(env, extraEnv, latchOverrides());
   return env;
 }
 
@@ -65,20 +65,34 @@ function healthStatus(port) {
  * Spawns Latch and resolves once GET /health answers 200. `profile` = { dir, name } runs it
  * under `--cpu-prof`; the profile is written when the process exits gracefully (stop()).
  * `onCleanup` (see cleanup.js) learns how to stop the child as soon as it exists.
+ * `nodeArgs` go before the script (the soak test's `--require` probe), `env` is added to the
+ * child's environment and `extraStdio` opens more pipes (file descriptors 3, 4, …), found
+ * afterwards in `child.stdio`.
  */
-async function startLatch({ port, keysDir, databaseUrl, dataDir, profile, onCleanup }) {
+async function startLatch({
+  port,
+  keysDir,
+  databaseUrl,
+  dataDir,
+  profile,
+  onCleanup,
+  nodeArgs: extraNodeArgs = [],
+  env,
+  extraStdio = [],
+}) {
   if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'main.js'))) {
     throw new Error('dist/src/main.js is missing: run `npx nest build` (npm run bench builds)');
   }
   const nodeArgs = profile
     ? ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`, `--cpu-prof-name=${profile.name}`]
     : [];
+  nodeArgs.push(...extraNodeArgs);
   const output = [];
   const startedAt = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main'], {
     cwd: REPO_ROOT,
-    env: latchEnv({ port, keysDir, databaseUrl, dataDir }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: latchEnv({ port, keysDir, databaseUrl, dataDir, env }),
+    stdio: ['ignore', 'pipe', 'pipe', ...extraStdio],
   });
   const stop = onCleanup(`stop Latch (pid ${child.pid})`, () => stopChild(child));
   captureOutput(child.stdout, output);

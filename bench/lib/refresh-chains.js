@@ -9,26 +9,47 @@ const { createRecorder } = require('./stats');
 
 const MAX_RETRIES = 3;
 
-async function driveChain(chain, client, deadline, recorder) {
-  let retries = 0;
-  while (!chain.broken && performance.now() < deadline) {
-    const sent = performance.now();
+/**
+ * One link of a chain: presents `chain.refreshToken` and, on 200, keeps the tokens the answer
+ * returned (`chain.refreshToken`, `chain.accessToken`). A network error or timeout is retried
+ * with the same token, up to MAX_RETRIES times; `onError(error)` hears of each one. Resolves
+ * with the last response, or with { status: null, error } when every attempt failed.
+ */
+async function refreshOnce(chain, client, { onError = () => undefined } = {}) {
+  let lastError;
+  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
     let response;
     try {
       response = await client.request('POST', '/auth/refresh', {
         body: { refreshToken: chain.refreshToken },
       });
     } catch (error) {
-      recorder.error(performance.now());
-      if (++retries > MAX_RETRIES) chain.broken = `network: ${error.message}`;
+      onError(error);
+      lastError = error;
       continue; // the same token again: a retry inside the grace window gets the same successor
+    }
+    if (response.status === 200 && response.body?.refreshToken) {
+      chain.refreshToken = response.body.refreshToken;
+      chain.accessToken = response.body.accessToken;
+    }
+    return response;
+  }
+  return { status: null, error: lastError };
+}
+
+async function driveChain(chain, client, deadline, recorder) {
+  while (!chain.broken && performance.now() < deadline) {
+    const sent = performance.now();
+    const response = await refreshOnce(chain, client, {
+      onError: () => recorder.error(performance.now()),
+    });
+    if (response.status === null) {
+      chain.broken = `network: ${response.error.message}`;
+      break;
     }
     const done = performance.now();
     recorder.response(response.status, done - sent, done);
-    if (response.status === 200 && response.body?.refreshToken) {
-      chain.refreshToken = response.body.refreshToken;
-      retries = 0;
-    } else {
+    if (response.status !== 200 || !response.body?.refreshToken) {
       chain.broken = `${response.status} ${response.body?.code ?? ''}`.trim();
     }
   }
@@ -65,4 +86,4 @@ async function measureChains({ port, serverPid, chains, duration, warmup }) {
   }
 }
 
-module.exports = { measureChains };
+module.exports = { measureChains, refreshOnce };

@@ -217,4 +217,4 @@ function printReport(results) {
   printTable(['target', 'measured', 'goal', 'result', 'detail'], targetRows(results.targets));
 }
 
-module.exports = { evaluateTargets, printReport, num };
+module.exports = { evaluateTargets, printReport, num, ceiling };

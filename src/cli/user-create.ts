@@ -13,9 +13,13 @@ import { DatabaseModule } from '../database/database.module';
 import { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { parseArgs, runCli } from './args';
+import { readPassword } from './read-password';
 
 const USAGE =
-  'usage: npm run user:create -- --email E --password P [--name N] [--role R ...]\n' +
+  'usage: npm run user:create -- --email E [--name N] [--role R ...] [--password P]\n' +
+  'Without --password, the password is read from standard input: one line, or typed at a\n' +
+  'prompt without echo on a terminal. --password P is visible to every user of the machine\n' +
+  '(ps, /proc) and stays in shell history: prefer standard input.\n' +
   'With the embedded database, stop the service first: one process owns DATA_DIR.';
 
 @Module({
@@ -37,7 +41,7 @@ runCli(async () => {
   }
   const dto = plainToInstance(RegisterDto, {
     email: args.get('email')?.[0],
-    password: args.get('password')?.[0],
+    password: args.get('password')?.[0] ?? (await readPassword('Password: ')),
     name: args.get('name')?.[0],
   });
   const problems = validateSync(dto).flatMap((e) => Object.values(e.constraints ?? {}));

@@ -101,10 +101,20 @@ describe('validateEnvironment', () => {
     const message = problemWith({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_PRIVATE_KEY');
     expect(message).toContain('JWT_KEYS_DIR');
-    expect(problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM })).toBeUndefined();
+    const database = { DATABASE_URL: 'postgres://latch@db:5432/latch' };
     expect(
-      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys' }),
+      problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM, ...database }),
     ).toBeUndefined();
+    expect(
+      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys', ...database }),
+    ).toBeUndefined();
+  });
+
+  it('in production, refuses the embedded database (DATABASE_URL unset)', () => {
+    const message = problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys' });
+    expect(message).toMatch(/^Invalid configuration: DATABASE_URL must be set/);
+    expect(message?.split('\n')).toHaveLength(1);
+    expect(problemWith({ NODE_ENV: 'development' })).toBeUndefined();
   });
 
   it('reports one line and never dumps a private key it refuses', () => {

@@ -109,6 +109,11 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
       'Invalid configuration: JWT_PRIVATE_KEY or JWT_KEYS_DIR must be set when NODE_ENV=production',
     );
   }
+  if (isProduction && !env.DATABASE_URL) {
+    throw new ConfigurationError(
+      'Invalid configuration: DATABASE_URL must be set when NODE_ENV=production (the embedded database is for development only)',
+    );
+  }
   for (const name of ['AUTH_ACCESS_TTL', 'AUTH_REFRESH_TTL', 'AUTH_SESSION_MAX_AGE'] as const) {
     const value = env[name];
     if (value !== undefined && isDuration(value) && /^\s*0+[smhd]?\s*$/.test(value)) {

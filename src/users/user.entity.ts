@@ -8,6 +8,9 @@ import {
 } from 'typeorm';
 
 @Entity({ name: 'users' })
+// The migration's UNIQUE index on the expression lower(email), which @Index cannot state
+// (it takes columns, not expressions): declared by name with synchronize: false (a form that
+// takes no other option), so the schema builder neither drops nor recreates it.
 @Index('users_email_lower_key', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid') id!: string;

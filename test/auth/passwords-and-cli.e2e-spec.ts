@@ -9,12 +9,19 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli');
 
-/** Runs a built CLI command; resolves with its exit code and output. */
-async function cli(command: string, args: string[], env: Record<string, string | undefined>) {
+/** Runs a built CLI command with `input` on its standard input; resolves with its exit code and output. */
+async function cli(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  input = '',
+) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(CLI, `${command}.js`), ...args], {
+    const running = run(process.execPath, [join(CLI, `${command}.js`), ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     });
+    running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -100,6 +107,32 @@ describe('operator commands', () => {
       const users = await t.http.get('/users', { token: session.accessToken });
       expect(users.status).toBe(200);
       expect(users.body.map((u: { email: string }) => u.email)).toContain(email);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('user:create reads the password from standard input when --password is left out', async () => {
+    const env = { DATA_DIR: db.dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'silent' };
+    const email = uniqueEmail('stdin');
+    const password = 'piped in, never on the command line';
+    const created = await cli('user-create', ['--email', email], env, `${password}\nignored\n`);
+    expect(created.code).toBe(0);
+    expect(created.output).toContain(email);
+    expect(created.output).not.toContain(password);
+
+    const empty = await cli('user-create', ['--email', uniqueEmail('stdin')], env, '');
+    expect(empty.code).not.toBe(0);
+    expect(empty.output).toMatch(/standard input/);
+
+    const usage = await cli('user-create', ['--help', 'yes'], env);
+    expect(usage.output).toMatch(/--password P is visible to every user/);
+
+    const t = await startApp({ db });
+    try {
+      await login(t.http, email, password);
+      const wrong = await t.http.post('/auth/login', { email, password: `${password}\n` });
+      expect(wrong.status).toBe(401); // the line ending is not part of the password
     } finally {
       await t.close();
     }

@@ -21,8 +21,11 @@ describe('database loss', () => {
     db = await createTestDatabase();
     if (!db.url)
       embedded = await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 16);
-    const server = new URL(embedded?.url ?? db.url!);
-    proxy = await TcpProxy.start(server.hostname, Number(server.port || 5432));
+    const server = new URL(db.url ?? 'postgres://postgres@127.0.0.1/postgres');
+    // The embedded database listens on a Unix socket only: the proxy gives it a TCP port.
+    proxy = embedded
+      ? await TcpProxy.toSocket(embedded.socketPath)
+      : await TcpProxy.start(server.hostname, Number(server.port || 5432));
     const proxied = new URL(server.toString());
     proxied.port = String(proxy.port);
     // PGlite is a single session: one connection, as the app itself uses it (database.module.ts).

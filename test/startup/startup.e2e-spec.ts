@@ -73,6 +73,23 @@ describe('start-up configuration errors', () => {
     expect(lines[0]).toContain(variable);
     expect(latch.logs).not.toMatch(/\n\s+at /); // no stack trace
   });
+
+  it('refuses the embedded database in production, with one line naming DATABASE_URL', async () => {
+    const latch = await LatchProcess.spawn({
+      DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      JWT_KEYS_DIR: join(dataDir, 'keys'),
+    });
+    try {
+      const code = await latch.waitExit();
+      expect(code).not.toBe(0);
+      const lines = latch.logs.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/DATABASE_URL must be set when NODE_ENV=production/);
+    } finally {
+      await latch.stop('SIGKILL');
+    }
+  });
 });
 
 describe('process lifecycle', () => {
@@ -209,7 +226,8 @@ describe('process lifecycle', () => {
     const embedded = db.url
       ? undefined
       : await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 8);
-    const server = new URL(embedded?.url ?? db.url!);
+    // The embedded database listens on a Unix socket only: the proxy gives it a TCP port.
+    const server = new URL(db.url ?? 'postgres://postgres@127.0.0.1/postgres');
     const proxyPort = await freePort();
     const proxied = new URL(server.toString());
     proxied.port = String(proxyPort);
@@ -223,7 +241,9 @@ describe('process lifecycle', () => {
     try {
       await eventually(() => Promise.resolve(/attempt 2 failed/.test(latch.logs)), 10_000, 50);
       expect(latch.logs).toMatch(/connection attempt 1 failed/);
-      proxy = await TcpProxy.start(server.hostname, Number(server.port), proxyPort);
+      proxy = embedded
+        ? await TcpProxy.toSocket(embedded.socketPath, proxyPort)
+        : await TcpProxy.start(server.hostname, Number(server.port), proxyPort);
       await latch.waitHealthy(30_000);
       expect(await latch.stop()).toBe(0);
     } finally {

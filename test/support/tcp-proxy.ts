@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createConnection, createServer, Server, Socket } from 'node:net';
+import { createConnection, createServer, NetConnectOpts, Server, Socket } from 'node:net';
 
 /**
  * A loopback TCP proxy a test can cut and restore, standing between the app and its
@@ -12,20 +12,24 @@ export class TcpProxy {
   /** The port the proxy listens on (fixed at the first listen, reused on restore). */
   port = 0;
 
-  private constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
+  private constructor(private readonly target: NetConnectOpts) {}
 
   static async start(targetHost: string, targetPort: number, port = 0): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetHost, targetPort);
+    const proxy = new TcpProxy({ host: targetHost, port: targetPort });
+    proxy.port = await proxy.listen(port);
+    return proxy;
+  }
+
+  /** A loopback TCP port in front of a Unix socket (the embedded database's). */
+  static async toSocket(path: string, port = 0): Promise<TcpProxy> {
+    const proxy = new TcpProxy({ path });
     proxy.port = await proxy.listen(port);
     return proxy;
   }
 
   private async listen(port: number): Promise<number> {
     const server = createServer((client) => {
-      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      const upstream = createConnection(this.target);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,7 @@ export interface PasswordCheck {
  * hashes to starve every login behind them.
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnModuleInit {
   private readonly options: argon2.HashOptions & { raw?: false };
   private readonly slots: Semaphore;
   private dummyHash?: Promise<string>;
@@ -40,6 +40,11 @@ export class PasswordHasher {
   constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
     this.slots = new Semaphore(auth.argon2Concurrency, auth.argon2QueueLimit);
+  }
+
+  /** The dummy hash is made before the service listens, not by the first unknown email. */
+  async onModuleInit(): Promise<void> {
+    await this.dummy();
   }
 
   hash(password: string): Promise<string> {
@@ -57,8 +62,11 @@ export class PasswordHasher {
    * the same time as one for a known email with a wrong password.
    */
   async verifyDummy(password: string): Promise<void> {
-    this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
-    await this.verify(await this.dummyHash, password);
+    await this.verify(await this.dummy(), password);
+  }
+
+  private dummy(): Promise<string> {
+    return (this.dummyHash ??= this.hash(randomBytes(32).toString('base64url')));
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { authConfig } from '../../config/namespaces';
@@ -6,6 +6,8 @@ import { SessionsRepository } from '../store/sessions.repository';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
 const FORGET_MARGIN_MS = 60_000;
+/** How often entries whose access tokens have all expired are dropped. */
+export const PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * The sessions revoked recently enough that their access tokens may still be unexpired.
@@ -14,14 +16,34 @@ const FORGET_MARGIN_MS = 60_000;
  * to this process); otherwise each check asks the database.
  */
 @Injectable()
-export class RevokedSessionSet {
+export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
   private readonly forgetAt = new Map<string, number>();
   private trusted = false;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionsRepository,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
+
+  /**
+   * Entries are otherwise dropped only on reload (boot, listener reconnect) or when looked
+   * up: without this timer the set would grow with every revocation.
+   */
+  onModuleInit(): void {
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+    this.pruneTimer = undefined;
+  }
+
+  /** How many revoked sessions are tracked. */
+  get size(): number {
+    return this.forgetAt.size;
+  }
 
   add(sessionIds: Iterable<string>): void {
     const until = Date.now() + this.auth.accessTtl * 1000 + FORGET_MARGIN_MS;

@@ -14,15 +14,19 @@ export class RefreshToken {
   sessionId!: string;
 
   @ManyToOne(() => Session, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'session_id' })
+  @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'refresh_tokens_session_id_fkey' })
   session?: Session;
 
-  @Column('uuid', { name: 'parent_id', nullable: true }) parentId!: string | null;
+  @Index('refresh_tokens_parent_id_key', { unique: true, where: 'parent_id IS NOT NULL' })
+  @Column('uuid', { name: 'parent_id', nullable: true })
+  parentId!: string | null;
 
   @Column('bytea', { name: 'secret_hash', select: false }) secretHash!: Buffer;
 
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
-  @Column('timestamptz', { name: 'expires_at' }) expiresAt!: Date;
+  @Index('refresh_tokens_expires_at_idx')
+  @Column('timestamptz', { name: 'expires_at' })
+  expiresAt!: Date;
   /** Set when this token is spent by a rotation. */
   @Column('timestamptz', { name: 'rotated_at', nullable: true }) rotatedAt!: Date | null;
 }
