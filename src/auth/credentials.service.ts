@@ -124,8 +124,7 @@ export class CredentialsService {
     try {
       return await check(attempt);
     } catch (error) {
-      const verdict =
-        error instanceof ProblemException && error.code === 'invalid_credentials';
+      const verdict = error instanceof ProblemException && error.code === 'invalid_credentials';
       if (!verdict) await this.lockout.release(attempt).catch(() => undefined);
       throw error;
     }
@@ -143,11 +142,7 @@ export class CredentialsService {
     return stored ? upgraded : undefined;
   }
 
-  private failAttempt(
-    attempt: LoginAttempt,
-    userId: string | null,
-    context: ClientContext,
-  ): never {
+  private failAttempt(attempt: LoginAttempt, userId: string | null, context: ClientContext): never {
     this.events.publish('login.failed', { userId, context });
     if (this.lockout.lockedBy(attempt)) {
       this.events.publish('login.locked_out', { userId, context });

@@ -56,7 +56,13 @@ export class SessionsService {
       options.manager,
     );
     if (!opened) return undefined;
-    return { token: formatRefreshToken(first), sessionId, userId, roles, expiresAt: opened.expiresAt };
+    return {
+      token: formatRefreshToken(first),
+      sessionId,
+      userId,
+      roles,
+      expiresAt: opened.expiresAt,
+    };
   }
 
   /** The caller's active sessions, newest first. */
