@@ -9,14 +9,22 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   validateSync,
   ValidationError,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { isDuration } from './duration';
+import { isDuration, parseDuration } from './duration';
 
-const DURATION_PATTERN = /^\s*\d{1,9}[smhd]?\s*$/;
-const DURATION_MESSAGE = 'must be a duration in seconds or in 15m / 1h / 14d form';
+/** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
+const IsDuration = () =>
+  ValidateBy({
+    name: 'isDuration',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isDuration(value),
+      defaultMessage: () => 'must be a duration in seconds or in 15m / 1h / 14d form',
+    },
+  });
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -40,18 +48,18 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
   @IsOptional() @IsBooleanString() DB_MIGRATE_ON_START?: string;
 
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_ACCESS_TTL?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REFRESH_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_ACCESS_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_REFRESH_TTL?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_SESSION_MAX_AGE?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REUSE_GRACE?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_RETENTION?: string;
+  @IsOptional() @IsDuration() AUTH_REUSE_GRACE?: string;
+  @IsOptional() @IsDuration() AUTH_RETENTION?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_EVENTS_RETENTION?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_CLEANUP_INTERVAL?: string;
   @IsOptional() @IsIn(['body', 'cookie', 'both']) AUTH_REFRESH_TRANSPORT?: string;
   @IsOptional() @IsBooleanString() AUTH_COOKIE_SECURE?: string;
@@ -110,7 +118,7 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
   }
   for (const name of ['AUTH_ACCESS_TTL', 'AUTH_REFRESH_TTL', 'AUTH_SESSION_MAX_AGE'] as const) {
     const value = env[name];
-    if (value !== undefined && isDuration(value) && /^\s*0+[smhd]?\s*$/.test(value)) {
+    if (value !== undefined && isDuration(value) && parseDuration(value) === 0) {
       throw new ConfigurationError(`Invalid configuration: ${name} must be greater than zero`);
     }
   }
