@@ -13,6 +13,7 @@ import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
+import { fastifyTrustProxy } from './config/trust-proxy';
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -25,7 +26,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const settings = appConfig(); // validates the environment first
   const adapter = new FastifyAdapter({
     bodyLimit: settings.bodyLimit,
-    trustProxy: settings.trustProxy,
+    trustProxy: fastifyTrustProxy(settings.trustProxy),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,

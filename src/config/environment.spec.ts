@@ -61,6 +61,8 @@ describe('validateEnvironment', () => {
     ['BODY_LIMIT', '10'],
     ['LOG_LEVEL', 'verbose'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.0/8,proxy.internal'],
     ['DATABASE_URL', 'mysql://db/latch'],
     ['DB_POOL_SIZE', '0'],
     ['AUTH_ACCESS_TTL', 'abc'],
@@ -105,6 +107,29 @@ describe('validateEnvironment', () => {
     expect(
       problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys' }),
     ).toBeUndefined();
+  });
+
+  it('accepts TRUST_PROXY as false, a hop count or a list of addresses and CIDR ranges', () => {
+    for (const value of ['false', '0', '2', '10.0.0.0/8,127.0.0.1', '::1, fd00::/8']) {
+      expect(problemWith({ TRUST_PROXY: value })).toBeUndefined();
+      expect(
+        problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/k', TRUST_PROXY: value }),
+      ).toBeUndefined();
+    }
+  });
+
+  it('refuses TRUST_PROXY=true in production only, in one line naming the variable', () => {
+    expect(problemWith({ TRUST_PROXY: 'true' })).toBeUndefined();
+    expect(problemWith({ NODE_ENV: 'development', TRUST_PROXY: 'true' })).toBeUndefined();
+    for (const value of ['true', 'TRUE', ' true ']) {
+      const message = problemWith({
+        NODE_ENV: 'production',
+        JWT_KEYS_DIR: '/k',
+        TRUST_PROXY: value,
+      });
+      expect(message).toMatch(/^Invalid configuration: TRUST_PROXY=true .*production/);
+      expect(message!.split('\n')).toHaveLength(1);
+    }
   });
 
   it('reports one line and never dumps a private key it refuses', () => {

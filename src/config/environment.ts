@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { isDuration, parseDuration } from './duration';
+import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -38,7 +39,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() HOST?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
-  @IsOptional() @IsBooleanString() TRUST_PROXY?: string;
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isTrustProxy(value),
+      defaultMessage: () => TRUST_PROXY_MESSAGE,
+    },
+  })
+  TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
 
   @IsOptional()
@@ -114,6 +123,11 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
   if (isProduction && !env.JWT_PRIVATE_KEY && !env.JWT_KEYS_DIR) {
     throw new ConfigurationError(
       'Invalid configuration: JWT_PRIVATE_KEY or JWT_KEYS_DIR must be set when NODE_ENV=production',
+    );
+  }
+  if (isProduction && parseTrustProxy(env.TRUST_PROXY) === true) {
+    throw new ConfigurationError(
+      'Invalid configuration: TRUST_PROXY=true (trust every hop, so any client can choose its own address) is refused when NODE_ENV=production; list the proxies (addresses or CIDR ranges) or give a hop count',
     );
   }
   for (const name of ['AUTH_ACCESS_TTL', 'AUTH_REFRESH_TTL', 'AUTH_SESSION_MAX_AGE'] as const) {
