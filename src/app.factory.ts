@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { ProblemFilter, replyWithProblem } from './common/problem.filter';
+import { installJsonBodyParser } from './common/json-body';
 import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
@@ -45,6 +46,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // JSON only: Fastify would otherwise also accept text/plain bodies (and Nest, with its
   // body parser on, form-encoded ones).
   fastify.removeContentTypeParser('text/plain');
+  installJsonBodyParser(fastify); // and no deeper than MAX_JSON_DEPTH
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('x-request-id', request.id);
