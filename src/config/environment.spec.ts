@@ -133,8 +133,33 @@ describe('validateEnvironment', () => {
   });
 
   it('reports one line and never dumps a private key it refuses', () => {
-    const message = problemWith({ JWT_PRIVATE_KEY: 'secret-material-that-is-no-pem' }) ?? '';
+    const junk = 'secret-material-that-is-no-pem';
+    const message = problemWith({ JWT_PRIVATE_KEY: junk }) ?? '';
     expect(message.split('\n')).toHaveLength(1);
     expect(message).toMatch(/^Invalid configuration: JWT_PRIVATE_KEY/);
+    expect(message).not.toContain('secret-material');
+  });
+
+  it.each([
+    [
+      'JWT_PRIVATE_KEY',
+      '-----BEGIN RSA KEY-----\nMIIEowIBAAKCAQEA7s3cr3tB1t5\n-----END RSA KEY-----',
+      ['MIIEowIBAAKCAQEA7s3cr3tB1t5', 'BEGIN'],
+    ],
+    [
+      'DATABASE_URL',
+      'mysql://latch:Hunter2-db-pw@db.internal:3306/latch',
+      ['Hunter2-db-pw', 'db.internal', 'mysql'],
+    ],
+    ['REDIS_URL', 'http://:Redis-s3cret@cache.internal:6379', ['Redis-s3cret', 'cache.internal']],
+  ])('names %s but prints none of its refused value', (name, value, secrets) => {
+    const message = problemWith({ [name]: value }) ?? '';
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+    expect(message.split('\n')).toHaveLength(1);
+    for (const secret of [value, ...secrets]) expect(message).not.toContain(secret);
+  });
+
+  it('still shows a refused value that cannot be a secret', () => {
+    expect(problemWith({ NODE_ENV: 'staging' })).toContain('"staging"');
   });
 });

@@ -101,12 +101,21 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/**
+ * Variables whose value can carry a key, a password or credentials inside a URL
+ * (JWT_PRIVATE_KEY, DATABASE_URL, REDIS_URL, and any later *_KEY, *_SECRET, *_URL...): a
+ * refused value is never echoed, since the message goes to stderr and on to the logs.
+ */
+const MAY_HOLD_SECRET = /KEY|SECRET|PASSWORD|PASS|TOKEN|URL|CREDENTIAL/;
+
 function describe(error: ValidationError): string {
   const reasons = Object.values(error.constraints ?? {}).map((m) =>
     m.replace(`${error.property} `, ''),
   );
+  const reason = `${error.property} ${reasons[0] ?? 'is invalid'}`;
+  if (MAY_HOLD_SECRET.test(error.property)) return `${reason} (value not shown)`;
   const shown = typeof error.value === 'string' ? JSON.stringify(error.value) : String(error.value);
-  return `${error.property} ${reasons[0] ?? 'is invalid'} (got ${shown})`;
+  return `${reason} (got ${shown})`;
 }
 
 /** Checks the whole environment once; throws ConfigurationError on the first bad variable. */
