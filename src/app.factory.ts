@@ -9,10 +9,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { ProblemFilter, replyWithProblem } from './common/problem.filter';
+import { installJsonBodyParser } from './common/json-body';
 import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
+import { fastifyTrustProxy } from './config/trust-proxy';
 
 /** A caller's X-Request-Id is kept when it is short and plain; otherwise we make one. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -25,7 +27,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const settings = appConfig(); // validates the environment first
   const adapter = new FastifyAdapter({
     bodyLimit: settings.bodyLimit,
-    trustProxy: settings.trustProxy,
+    trustProxy: fastifyTrustProxy(settings.trustProxy),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
@@ -44,6 +46,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // JSON only: Fastify would otherwise also accept text/plain bodies (and Nest, with its
   // body parser on, form-encoded ones).
   fastify.removeContentTypeParser('text/plain');
+  installJsonBodyParser(fastify); // and no deeper than MAX_JSON_DEPTH
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headers).header('x-request-id', request.id);

@@ -1,9 +1,11 @@
 import './thread-pool'; // first: before anything touches libuv's pool
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { existsSync } from 'node:fs';
 import { createApp } from './app.factory';
-import { ConfigurationError, validateEnvironment } from './config/environment';
+import { ConfigurationError } from './config/environment';
+import { appConfig } from './config/namespaces';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -13,9 +15,9 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const env = validateEnvironment(); // before any module is built
-  const app = await createApp();
-  await app.listen({ port: env.PORT ?? 3000, host: env.HOST ?? '127.0.0.1' });
+  const app = await createApp(); // validates the environment before any module is built
+  const { port, host } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  await app.listen({ port, host });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -61,6 +61,8 @@ describe('validateEnvironment', () => {
     ['BODY_LIMIT', '10'],
     ['LOG_LEVEL', 'verbose'],
     ['TRUST_PROXY', 'maybe'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.0/8,proxy.internal'],
     ['DATABASE_URL', 'mysql://db/latch'],
     ['DB_POOL_SIZE', '0'],
     ['AUTH_ACCESS_TTL', 'abc'],
@@ -117,9 +119,58 @@ describe('validateEnvironment', () => {
     expect(problemWith({ NODE_ENV: 'development' })).toBeUndefined();
   });
 
+  /** Everything production requires, so that a test sees only the setting it is about. */
+  const PRODUCTION = {
+    NODE_ENV: 'production',
+    JWT_KEYS_DIR: '/k',
+    DATABASE_URL: 'postgres://latch@db:5432/latch',
+  };
+
+  it('accepts TRUST_PROXY as false, a hop count or a list of addresses and CIDR ranges', () => {
+    for (const value of ['false', '0', '2', '10.0.0.0/8,127.0.0.1', '::1, fd00::/8']) {
+      expect(problemWith({ TRUST_PROXY: value })).toBeUndefined();
+      expect(problemWith({ ...PRODUCTION, TRUST_PROXY: value })).toBeUndefined();
+    }
+  });
+
+  it('refuses TRUST_PROXY=true in production only, in one line naming the variable', () => {
+    expect(problemWith({ TRUST_PROXY: 'true' })).toBeUndefined();
+    expect(problemWith({ NODE_ENV: 'development', TRUST_PROXY: 'true' })).toBeUndefined();
+    for (const value of ['true', 'TRUE', ' true ']) {
+      const message = problemWith({ ...PRODUCTION, TRUST_PROXY: value });
+      expect(message).toMatch(/^Invalid configuration: TRUST_PROXY=true .*production/);
+      expect(message!.split('\n')).toHaveLength(1);
+    }
+  });
+
   it('reports one line and never dumps a private key it refuses', () => {
-    const message = problemWith({ JWT_PRIVATE_KEY: 'secret-material-that-is-no-pem' }) ?? '';
+    const junk = 'secret-material-that-is-no-pem';
+    const message = problemWith({ JWT_PRIVATE_KEY: junk }) ?? '';
     expect(message.split('\n')).toHaveLength(1);
     expect(message).toMatch(/^Invalid configuration: JWT_PRIVATE_KEY/);
+    expect(message).not.toContain('secret-material');
+  });
+
+  it.each([
+    [
+      'JWT_PRIVATE_KEY',
+      '-----BEGIN RSA KEY-----\nMIIEowIBAAKCAQEA7s3cr3tB1t5\n-----END RSA KEY-----',
+      ['MIIEowIBAAKCAQEA7s3cr3tB1t5', 'BEGIN'],
+    ],
+    [
+      'DATABASE_URL',
+      'mysql://latch:Hunter2-db-pw@db.internal:3306/latch',
+      ['Hunter2-db-pw', 'db.internal', 'mysql'],
+    ],
+    ['REDIS_URL', 'http://:Redis-s3cret@cache.internal:6379', ['Redis-s3cret', 'cache.internal']],
+  ])('names %s but prints none of its refused value', (name, value, secrets) => {
+    const message = problemWith({ [name]: value }) ?? '';
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+    expect(message.split('\n')).toHaveLength(1);
+    for (const secret of [value, ...secrets]) expect(message).not.toContain(secret);
+  });
+
+  it('still shows a refused value that cannot be a secret', () => {
+    expect(problemWith({ NODE_ENV: 'staging' })).toContain('"staging"');
   });
 });

@@ -9,14 +9,23 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   validateSync,
   ValidationError,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { isDuration } from './duration';
+import { isDuration, parseDuration } from './duration';
+import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
 
-const DURATION_PATTERN = /^\s*\d{1,9}[smhd]?\s*$/;
-const DURATION_MESSAGE = 'must be a duration in seconds or in 15m / 1h / 14d form';
+/** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
+const IsDuration = () =>
+  ValidateBy({
+    name: 'isDuration',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isDuration(value),
+      defaultMessage: () => 'must be a duration in seconds or in 15m / 1h / 14d form',
+    },
+  });
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -30,7 +39,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() HOST?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
-  @IsOptional() @IsBooleanString() TRUST_PROXY?: string;
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isTrustProxy(value),
+      defaultMessage: () => TRUST_PROXY_MESSAGE,
+    },
+  })
+  TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
 
   @IsOptional()
@@ -40,18 +57,18 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) DB_POOL_SIZE?: number;
   @IsOptional() @IsBooleanString() DB_MIGRATE_ON_START?: string;
 
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_ACCESS_TTL?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REFRESH_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_ACCESS_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_REFRESH_TTL?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_SESSION_MAX_AGE?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_REUSE_GRACE?: string;
-  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE }) AUTH_RETENTION?: string;
+  @IsOptional() @IsDuration() AUTH_REUSE_GRACE?: string;
+  @IsOptional() @IsDuration() AUTH_RETENTION?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_EVENTS_RETENTION?: string;
   @IsOptional()
-  @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  @IsDuration()
   AUTH_CLEANUP_INTERVAL?: string;
   @IsOptional() @IsIn(['body', 'cookie', 'both']) AUTH_REFRESH_TRANSPORT?: string;
   @IsOptional() @IsBooleanString() AUTH_COOKIE_SECURE?: string;
@@ -85,12 +102,21 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/**
+ * Variables whose value can carry a key, a password or credentials inside a URL
+ * (JWT_PRIVATE_KEY, DATABASE_URL, REDIS_URL, and any later *_KEY, *_SECRET, *_URL...): a
+ * refused value is never echoed, since the message goes to stderr and on to the logs.
+ */
+const MAY_HOLD_SECRET = /KEY|SECRET|PASSWORD|PASS|TOKEN|URL|CREDENTIAL/;
+
 function describe(error: ValidationError): string {
   const reasons = Object.values(error.constraints ?? {}).map((m) =>
     m.replace(`${error.property} `, ''),
   );
+  const reason = `${error.property} ${reasons[0] ?? 'is invalid'}`;
+  if (MAY_HOLD_SECRET.test(error.property)) return `${reason} (value not shown)`;
   const shown = typeof error.value === 'string' ? JSON.stringify(error.value) : String(error.value);
-  return `${error.property} ${reasons[0] ?? 'is invalid'} (got ${shown})`;
+  return `${reason} (got ${shown})`;
 }
 
 /** Checks the whole environment once; throws ConfigurationError on the first bad variable. */
@@ -114,9 +140,14 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
       'Invalid configuration: DATABASE_URL must be set when NODE_ENV=production (the embedded database is for development only)',
     );
   }
+  if (isProduction && parseTrustProxy(env.TRUST_PROXY) === true) {
+    throw new ConfigurationError(
+      'Invalid configuration: TRUST_PROXY=true (trust every hop, so any client can choose its own address) is refused when NODE_ENV=production; list the proxies (addresses or CIDR ranges) or give a hop count',
+    );
+  }
   for (const name of ['AUTH_ACCESS_TTL', 'AUTH_REFRESH_TTL', 'AUTH_SESSION_MAX_AGE'] as const) {
     const value = env[name];
-    if (value !== undefined && isDuration(value) && /^\s*0+[smhd]?\s*$/.test(value)) {
+    if (value !== undefined && isDuration(value) && parseDuration(value) === 0) {
       throw new ConfigurationError(`Invalid configuration: ${name} must be greater than zero`);
     }
   }

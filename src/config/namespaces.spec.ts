@@ -51,7 +51,10 @@ describe('config namespaces', () => {
     expect(authConfig().accessTtl).toBe(900);
     expect(authConfig().refreshTtl).toBe(1_209_600);
     expect(appConfig().corsOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(appConfig().trustProxy).toBe(true);
+    // TRUST_PROXY: `1` is a hop count (it used to mean `true`, trust every hop).
+    expect(appConfig().trustProxy).toBe(1);
+    process.env.TRUST_PROXY = '10.0.0.0/8, 127.0.0.1';
+    expect(appConfig().trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
   });
 
   it('keeps the refresh cookie Secure in production whatever AUTH_COOKIE_SECURE says', () => {

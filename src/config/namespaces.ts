@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDuration } from './duration';
 import { validateEnvironment } from './environment';
+import { parseTrustProxy } from './trust-proxy';
 
 /** `true`/`1` and `false`/`0`, as the validation accepts them. */
 export const parseBoolean = (value: string | undefined, fallback: boolean) =>
@@ -26,7 +27,7 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST ?? '127.0.0.1',
     bodyLimit: int(env.BODY_LIMIT, 16384),
     logLevel: env.LOG_LEVEL ?? 'info',
-    trustProxy: parseBoolean(env.TRUST_PROXY, false),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     corsOrigins: list(env.CORS_ORIGINS),
   };
 });

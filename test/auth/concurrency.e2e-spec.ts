@@ -1,6 +1,7 @@
 import { registerUser, startApp, TestApp } from '../support/test-app';
 import { expectProblem } from '../support/forge';
-import { childCount, countRows, refresh, sessionRow, tokenId } from './helpers';
+import { tokenId } from '../support/refresh-token';
+import { childCount, countRows, refresh, sessionRow } from './helpers';
 
 const PARALLEL = 30;
 

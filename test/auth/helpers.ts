@@ -2,6 +2,7 @@
  * Shared assertions and row helpers for the auth e2e specs. The JWT and problem tools
  * (expectProblem, decodeJwt, signJwt, accessClaims, the dev key...) are in ../support/forge.
  */
+import { tokenId } from '../support/refresh-token';
 import { PASSWORD, type TestApp, type TokenResponse, uniqueEmail } from '../support/test-app';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -50,9 +51,6 @@ export async function loginAs(
 }
 
 export { uniqueEmail };
-
-/** The id half of a refresh token (the row's primary key). */
-export const tokenId = (refreshToken: string) => refreshToken.split('.')[0];
 
 export async function countRows(t: TestApp, query: string, params?: unknown[]): Promise<number> {
   const rows = await t.sql<{ n: number }>(query, params);

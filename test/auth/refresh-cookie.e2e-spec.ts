@@ -1,23 +1,7 @@
-import type { HttpResponse } from '../support/http';
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
 import { expectProblem } from '../support/forge';
+import { refreshCookie } from '../support/refresh-token';
 import { expectTokenResponse, sessionRow, tokenRow } from './helpers';
-
-/** The refresh_token Set-Cookie of a response, split into its value and attributes. */
-function refreshCookie(response: HttpResponse) {
-  const line = response.headers
-    .getSetCookie()
-    .find((cookie) => cookie.startsWith('refresh_token='));
-  if (!line) return undefined;
-  const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-  const attrs = new Map(
-    attributes.map((attribute) => {
-      const [name, ...value] = attribute.split('=');
-      return [name.toLowerCase(), value.join('=')] as const;
-    }),
-  );
-  return { value: decodeURIComponent(pair.slice('refresh_token='.length)), attrs };
-}
 
 const byCookie = (t: TestApp, token: string, headers: Record<string, string> = {}) =>
   t.http.post('/auth/refresh', undefined, {
@@ -42,11 +26,11 @@ describe('refresh cookie (AUTH_REFRESH_TRANSPORT=both, the default)', () => {
       const cookie = refreshCookie(response);
       expect(cookie).toBeDefined();
       expect(cookie!.value).toBe(response.body.refreshToken);
-      expect(cookie!.attrs.has('httponly')).toBe(true);
-      expect(cookie!.attrs.get('samesite')?.toLowerCase()).toBe('strict');
-      expect(cookie!.attrs.get('path')).toBe('/auth');
-      expect(Number(cookie!.attrs.get('max-age'))).toBe(response.body.refreshExpiresIn);
-      expect(cookie!.attrs.has('secure')).toBe(false); // NODE_ENV=test, AUTH_COOKIE_SECURE unset
+      expect(cookie!.attributes.httponly).toBe(true);
+      expect(String(cookie!.attributes.samesite).toLowerCase()).toBe('strict');
+      expect(cookie!.attributes.path).toBe('/auth');
+      expect(Number(cookie!.attributes['max-age'])).toBe(response.body.refreshExpiresIn);
+      expect('secure' in cookie!.attributes).toBe(false); // NODE_ENV=test, AUTH_COOKIE_SECURE unset
     }
   });
 
@@ -104,11 +88,11 @@ describe('refresh cookie (AUTH_REFRESH_TRANSPORT=both, the default)', () => {
     const cleared = refreshCookie(response);
     expect(cleared).toBeDefined();
     expect(cleared!.value).toBe('');
-    const expires = cleared!.attrs.get('expires');
-    const maxAge = cleared!.attrs.get('max-age');
-    expect(maxAge === '0' || (expires !== undefined && Date.parse(expires) <= Date.now())).toBe(
-      true,
-    );
+    const expires = cleared!.attributes.expires;
+    const maxAge = cleared!.attributes['max-age'];
+    expect(
+      maxAge === '0' || (typeof expires === 'string' && Date.parse(expires) <= Date.now()),
+    ).toBe(true);
     const row = await sessionRow(t, user.sessionId);
     expect(row.revoke_reason).toBe('logout');
     expectProblem(

@@ -1,6 +1,7 @@
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
 import { decodeJwt, expectProblem } from '../support/forge';
-import { countRows, expectTokenResponse, ISO_UTC, tokenId, UUID } from './helpers';
+import { tokenId } from '../support/refresh-token';
+import { countRows, expectTokenResponse, ISO_UTC, UUID } from './helpers';
 
 describe('POST /auth/register and POST /auth/login', () => {
   let t: TestApp;

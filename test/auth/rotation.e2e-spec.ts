@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { registerUser, login, sleep, startApp, TestApp } from '../support/test-app';
 import { decodeJwt, expectProblem } from '../support/forge';
+import { tokenId } from '../support/refresh-token';
 import {
   childCount,
   countRows,
@@ -10,7 +11,6 @@ import {
   refresh,
   rotate,
   sessionRow,
-  tokenId,
   tokenRow,
 } from './helpers';
 

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CleanupService } from '../../src/maintenance/cleanup.service';
+import { tokenId } from '../support/refresh-token';
 import { registerUser, startApp, TestApp } from '../support/test-app';
 
 const RETENTION_SECONDS = 3600;
@@ -107,7 +108,7 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
     const tokens = (await t.sql('SELECT id FROM refresh_tokens')).map((r) => r.id).sort();
     expect(tokens).toEqual(
       [
-        user.refreshToken.split('.')[0],
+        tokenId(user.refreshToken),
         liveToken,
         spentButUnexpired,
         expiredTokenRecently,

@@ -6,11 +6,11 @@
  */
 import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
+import { tokenId } from '../support/refresh-token';
 import { usingPostgres } from '../support/test-database';
 import { registerUser, login, sleep, startApp, TestApp } from '../support/test-app';
 
 const shared = usingPostgres();
-const tokenId = (token: string) => token.split('.')[0];
 
 /** Starts A and, on PostgreSQL, B on A's database; on the embedded database B is A. */
 async function startPair(env: Record<string, string> = {}): Promise<[TestApp, TestApp]> {

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
+import { tokenId } from '../support/refresh-token';
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
 
 function expectRateLimited(response: HttpResponse): number {
@@ -18,8 +19,6 @@ function expectRateLimited(response: HttpResponse): number {
   expect(seconds).toBeLessThanOrEqual(60);
   return seconds;
 }
-
-const tokenId = (refreshToken: string) => refreshToken.split('.')[0];
 
 describe('rate limits', () => {
   describe('behind a trusted proxy (TRUST_PROXY=true)', () => {

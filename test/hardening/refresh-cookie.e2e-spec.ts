@@ -5,29 +5,14 @@
  */
 import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
+import { refreshCookie, type RefreshCookie, tokenId } from '../support/refresh-token';
 import { PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
 
-interface Cookie {
-  value: string;
-  attributes: Record<string, string | true>;
-  raw: string;
-}
-
-/** The refresh_token Set-Cookie of a response, parsed; undefined when there is none. */
-function refreshCookie(response: HttpResponse): Cookie | undefined {
-  const raw = response.headers.getSetCookie().find((c) => c.startsWith('refresh_token='));
-  if (!raw) return undefined;
-  const [pair, ...attrs] = raw.split(';').map((part) => part.trim());
-  const attributes: Record<string, string | true> = {};
-  for (const attr of attrs) {
-    const eq = attr.indexOf('=');
-    if (eq < 0) attributes[attr.toLowerCase()] = true;
-    else attributes[attr.slice(0, eq).toLowerCase()] = attr.slice(eq + 1);
-  }
-  return { value: decodeURIComponent(pair.slice('refresh_token='.length)), attributes, raw };
-}
-
-function expectRefreshCookie(response: HttpResponse, token: string, secure: boolean): Cookie {
+function expectRefreshCookie(
+  response: HttpResponse,
+  token: string,
+  secure: boolean,
+): RefreshCookie {
   const cookie = refreshCookie(response);
   expect(cookie).toBeDefined();
   const { value, attributes } = cookie!;
@@ -59,7 +44,6 @@ function expectClearedCookie(response: HttpResponse): void {
 }
 
 const cookieHeader = (token: string) => `refresh_token=${encodeURIComponent(token)}`;
-const tokenId = (token: string) => token.split('.')[0];
 
 describe('refresh cookie', () => {
   describe('AUTH_REFRESH_TRANSPORT=both (default)', () => {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { expectNoLeak, expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
+import { tokenId } from '../support/refresh-token';
 import {
   PASSWORD,
   registerUser,
@@ -215,7 +216,7 @@ describe('hostile request bodies and parameters', () => {
       );
       expectProblem(response, 400, 'validation_failed', [refreshToken]);
     }
-    const id = refreshToken.split('.')[0];
+    const id = tokenId(refreshToken);
     const rows = await t.sql(
       `SELECT t.rotated_at, s.revoked_at FROM refresh_tokens t
        JOIN sessions s ON s.id = t.session_id WHERE t.id = $1`,

@@ -90,6 +90,22 @@ describe('start-up configuration errors', () => {
       await latch.stop('SIGKILL');
     }
   });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://latch:Hunter2-db-pw@db.internal:3306/latch', 'Hunter2-db-pw'],
+    [
+      'JWT_PRIVATE_KEY',
+      '-----BEGIN RSA KEY-----\nMIIEsecretbits\n-----END RSA KEY-----',
+      'MIIEsecretbits',
+    ],
+    ['REDIS_URL', 'http://:Redis-s3cret@cache.internal:6379', 'Redis-s3cret'],
+  ])('names a refused %s on stderr without printing its value', async (variable, value, secret) => {
+    const latch = await LatchProcess.spawn({ DATA_DIR: dataDir, [variable]: value });
+    expect(await latch.waitExit()).not.toBe(0);
+    expect(latch.logs.trim().split('\n')).toHaveLength(1);
+    expect(latch.logs).toContain(variable);
+    expect(latch.logs).not.toContain(secret);
+  });
 });
 
 describe('process lifecycle', () => {
