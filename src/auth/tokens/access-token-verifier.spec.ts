@@ -54,7 +54,7 @@ function sign(jwtService: JwtService, options: SignOptions): string {
     {
       algorithm: 'ES256',
       privateKey: options.privateKey as unknown as string,
-      header: { alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header } as never,
+      header: { alg: 'ES256', typ: 'at+jwt', kid: KID, ...options.header },
       issuer: options.issuer ?? 'latch',
       audience: 'latch-api',
       subject: randomUUID(),
