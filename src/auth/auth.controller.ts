@@ -29,6 +29,7 @@ import { clientContext } from './client-context';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
+import { Public } from './decorators/public.decorator';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/credentials.dto';
 import {
   AuditEventResponse,
@@ -63,6 +64,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @Public()
   @RateLimit('login')
   @ApiCreatedResponse({ type: RegisterResponse })
   @ApiConflictResponse({ description: 'email_taken' })
@@ -76,6 +78,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Public()
   @HttpCode(HttpStatus.OK)
   @RateLimit('login')
   @ApiOkResponse({ type: TokenResponse })

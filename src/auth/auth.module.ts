@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
@@ -10,6 +11,7 @@ import { CredentialsService } from './credentials.service';
 import { RolesGuard } from './decorators/roles.guard';
 import { AuditLog } from './events/audit-log';
 import { AuthEventBus } from './events/auth-event-bus';
+import { GuardedRoutesCheck } from './guarded-routes';
 import { LoginLockout } from './passwords/login-lockout';
 import { PasswordHasher } from './passwords/password-hasher';
 import { RATE_LIMIT_STORAGE, RateLimitStorageModule } from './rate-limit/rate-limit-storage.module';
@@ -47,6 +49,7 @@ const MINUTE_MS = 60_000;
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     UsersModule,
     PassportModule,
     JwtModule.register({}),
@@ -91,7 +94,7 @@ const MINUTE_MS = 60_000;
     RevocationListener,
     RevokedSessionSet,
     SessionRevoker,
-    // sessions/, passwords/, events/, decorators/
+    // sessions/, passwords/, events/, decorators/ (and the start-up check of every route)
     SessionsService,
     LogoutGuard,
     CredentialsService,
@@ -100,6 +103,7 @@ const MINUTE_MS = 60_000;
     AuditLog,
     AuthEventBus,
     RolesGuard,
+    GuardedRoutesCheck,
     TokenResponder,
     // store/: one repository per table
     AuditEventsRepository,

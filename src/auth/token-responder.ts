@@ -18,7 +18,14 @@ export class TokenResponder {
   ) {}
 
   respond(issued: IssuedRefreshToken, reply: FastifyReply): TokenResponse {
-    const access = this.accessTokens.issue(issued.userId, issued.sessionId, issued.roles);
+    // The refresh token's expiry is the session's (idle, itself capped by the absolute
+    // expiry): an access token never outlives the session it belongs to.
+    const access = this.accessTokens.issue(
+      issued.userId,
+      issued.sessionId,
+      issued.roles,
+      issued.expiresAt,
+    );
     const refreshExpiresIn = Math.max(
       0,
       Math.floor((issued.expiresAt.getTime() - Date.now()) / 1000),

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../auth/decorators/public.decorator';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
 
   /** 200 `{status: "ok"}` when the database answers within a second, else 503. */
   @Get()
+  @Public()
   @HealthCheck()
   @ApiOkResponse({ description: '{ "status": "ok", … }' })
   @ApiServiceUnavailableResponse({ description: 'the database is unreachable' })

@@ -1,4 +1,4 @@
-import { login, registerUser, sleep, startApp, TestApp } from '../support/test-app';
+import { login, registerUser, sleep, startApp, TestApp, TokenResponse } from '../support/test-app';
 import { accessClaims, decodeJwt, devSigningKey, expectProblem, signJwt } from '../support/forge';
 import { ms, refresh, rotate, sessionRow, sleepUntil, tokenRow } from './helpers';
 
@@ -169,5 +169,74 @@ describe('access token expiry (AUTH_ACCESS_TTL=1)', () => {
       'token_expired',
       'session_revoked',
     ]);
+  });
+});
+
+/** exp is never past the session's end (to the second), and expiresIn is exactly exp - iat. */
+async function expectCapped(t: TestApp, body: TokenResponse, end: 'absolute' | 'idle') {
+  const { payload } = decodeJwt(body.accessToken);
+  const row = await sessionRow(t, body.sessionId);
+  const endsAt = ms(end === 'absolute' ? row.absolute_expires_at : row.idle_expires_at);
+  expect(payload.exp * 1000).toBeLessThanOrEqual(endsAt);
+  expect(payload.exp * 1000).toBeGreaterThan(endsAt - 5000); // capped, not cut short
+  expect(body.expiresIn).toBe(payload.exp - payload.iat);
+  const me = await t.http.get('/auth/me', { token: body.accessToken });
+  expect(me.body.expiresAt).toBe(new Date(payload.exp * 1000).toISOString());
+}
+
+describe('an access token never outlives its session (AUTH_SESSION_MAX_AGE=60, AUTH_ACCESS_TTL=900)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ env: { AUTH_SESSION_MAX_AGE: '60', AUTH_ACCESS_TTL: '900' } });
+  });
+  afterAll(() => t.close());
+
+  it('register, login, refresh and a grace replay all cap exp at the absolute expiry', async () => {
+    const user = await registerUser(t.http);
+    expect(user.expiresIn).toBeLessThanOrEqual(60);
+    await expectCapped(t, user, 'absolute');
+
+    const session = await login(t.http, user.email);
+    expect(session.expiresIn).toBeLessThanOrEqual(60);
+    await expectCapped(t, session, 'absolute');
+
+    await sleep(1100); // the successor's cap is a second closer
+    const next = await rotate(t, session.refreshToken);
+    expect(next.expiresIn).toBeLessThanOrEqual(59);
+    await expectCapped(t, next, 'absolute');
+
+    const replay = await rotate(t, session.refreshToken); // inside AUTH_REUSE_GRACE
+    expect(replay.refreshToken).toBe(next.refreshToken);
+    await expectCapped(t, replay, 'absolute');
+  });
+});
+
+describe('nor its idle expiry (AUTH_REFRESH_TTL=30, AUTH_ACCESS_TTL=900)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ env: { AUTH_REFRESH_TTL: '30', AUTH_ACCESS_TTL: '900' } });
+  });
+  afterAll(() => t.close());
+
+  it('caps exp at the refresh token expiry, when the session would die idle first', async () => {
+    const user = await registerUser(t.http);
+    expect(user.expiresIn).toBeLessThanOrEqual(30);
+    await expectCapped(t, user, 'idle');
+    await expectCapped(t, await rotate(t, user.refreshToken), 'idle');
+  });
+});
+
+describe('a long session keeps the full access lifetime (AUTH_ACCESS_TTL=900)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ env: { AUTH_ACCESS_TTL: '900' } });
+  });
+  afterAll(() => t.close());
+
+  it('expiresIn is AUTH_ACCESS_TTL', async () => {
+    const user = await registerUser(t.http);
+    expect(user.expiresIn).toBe(900);
+    const { payload } = decodeJwt(user.accessToken);
+    expect(payload.exp - payload.iat).toBe(900);
   });
 });

@@ -21,10 +21,19 @@ export class AccessTokenIssuer {
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
-  issue(userId: string, sessionId: string, roles: string[]): IssuedAccessToken {
+  /**
+   * A token for AUTH_ACCESS_TTL seconds, but never past `notAfter` (when its session ends):
+   * `exp` = min(iat + AUTH_ACCESS_TTL, notAfter), and `expiresIn` = exp - iat.
+   */
+  issue(userId: string, sessionId: string, roles: string[], notAfter: Date): IssuedAccessToken {
     const key = this.keys.current;
+    const iat = Math.floor(Date.now() / 1000);
+    const exp = Math.max(
+      iat,
+      Math.min(iat + this.auth.accessTtl, Math.floor(notAfter.getTime() / 1000)),
+    );
     const token = this.jwtService.sign(
-      { sid: sessionId, roles },
+      { sid: sessionId, roles, iat, exp },
       {
         algorithm: key.alg,
         privateKey: key.privateKey,
@@ -34,9 +43,8 @@ export class AccessTokenIssuer {
         audience: this.jwt.audience,
         subject: userId,
         jwtid: randomUUID(),
-        expiresIn: this.auth.accessTtl,
       },
     );
-    return { token, expiresIn: this.auth.accessTtl };
+    return { token, expiresIn: exp - iat };
   }
 }

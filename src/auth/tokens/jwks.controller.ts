@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../decorators/public.decorator';
 import { SigningKeys } from './signing-keys';
 
 @ApiTags('auth')
@@ -9,6 +10,7 @@ export class JwksController {
 
   /** Public halves of every verifying key; never a private part. */
   @Get('jwks.json')
+  @Public()
   @Header('cache-control', 'public, max-age=300')
   @ApiOkResponse({ description: 'JSON Web Key Set' })
   jwks(): { keys: Record<string, string>[] } {

@@ -1,0 +1,106 @@
+import { Controller, Get, Injectable, Post, UseGuards, type CanActivate } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { Authorized } from './decorators/authorized.decorator';
+import { Public } from './decorators/public.decorator';
+import { RolesGuard } from './decorators/roles.guard';
+import { GuardedRoutesCheck, unguardedRoutes } from './guarded-routes';
+import { RefreshTokenGuard } from './refresh/refresh-token.guard';
+import { LogoutGuard } from './sessions/logout.guard';
+import { AccessTokenVerifier } from './tokens/access-token-verifier';
+import { AccessTokenGuard } from './tokens/access-token.guard';
+
+@Injectable()
+class AllowAll implements CanActivate {
+  canActivate() {
+    return true;
+  }
+}
+
+class StricterAccessGuard extends AccessTokenGuard {}
+
+@Controller('fine')
+class FineController {
+  @Get('authorized') @Authorized() authorized() {}
+  @Get('admin') @Authorized('admin') admin() {}
+  @Get('access') @UseGuards(AccessTokenGuard) access() {}
+  @Post('refresh') @UseGuards(RefreshTokenGuard) refresh() {}
+  @Post('logout') @UseGuards(LogoutGuard) logout() {}
+  @Get('subclass') @UseGuards(StricterAccessGuard) subclass() {}
+  @Get('public') @Public() open() {}
+  helper() {} // not a route
+}
+
+@UseGuards(AccessTokenGuard)
+@Controller('guarded-class')
+class GuardedClassController {
+  @Get() list() {}
+  @Get(':id') one() {}
+}
+
+@Public()
+@Controller('public-class')
+class PublicClassController {
+  @Get() list() {}
+}
+
+@Controller('bad')
+class BadController {
+  @Get('fine') @Authorized() fine() {}
+  @Get('forgotten') forgotten() {}
+  @Post(['one', 'two']) twoPaths() {}
+  @Get('other-guard') @UseGuards(AllowAll, RolesGuard) otherGuard() {}
+  @Get('instance') @UseGuards(new AllowAll()) instance() {}
+  @Get('both') @Public() @Authorized() both() {}
+}
+
+describe('unguardedRoutes', () => {
+  it('accepts access guards (directly, through @Authorized, subclassed, on the class) and @Public()', () => {
+    expect(
+      unguardedRoutes([FineController, GuardedClassController, PublicClassController]),
+    ).toEqual([]);
+  });
+
+  it('names every route with neither an access guard nor @Public(), and any with both', () => {
+    const none = 'neither an access guard nor @Public()';
+    expect(unguardedRoutes([BadController])).toEqual([
+      `GET /bad/forgotten (BadController.forgotten): ${none}`,
+      `POST /bad/one (BadController.twoPaths): ${none}`,
+      `POST /bad/two (BadController.twoPaths): ${none}`,
+      `GET /bad/other-guard (BadController.otherGuard): ${none}`,
+      `GET /bad/instance (BadController.instance): ${none}`,
+      'GET /bad/both (BadController.both): both @Public() and an access guard',
+    ]);
+  });
+});
+
+@Controller('forgot')
+class ForgottenController {
+  @Get() forgotten() {}
+}
+
+describe('GuardedRoutesCheck', () => {
+  // The guards are instantiated with their module, so the verifier they need is a stub here.
+  const start = async (...controllers: (new () => object)[]) => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DiscoveryModule],
+      controllers,
+      providers: [GuardedRoutesCheck, { provide: AccessTokenVerifier, useValue: {} }],
+    }).compile();
+    try {
+      await moduleRef.init();
+    } finally {
+      await moduleRef.close();
+    }
+  };
+
+  it('lets an application whose routes are all guarded or public start', async () => {
+    await expect(start(GuardedClassController, PublicClassController)).resolves.toBeUndefined();
+  });
+
+  it('refuses to start an application with an unguarded route, naming it', async () => {
+    await expect(start(GuardedClassController, ForgottenController)).rejects.toThrow(
+      'every route needs an access guard or @Public(): GET /forgot (ForgottenController.forgotten)',
+    );
+  });
+});
