@@ -101,9 +101,12 @@ describe('validateEnvironment', () => {
     const message = problemWith({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_PRIVATE_KEY');
     expect(message).toContain('JWT_KEYS_DIR');
-    expect(problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM })).toBeUndefined();
+    const refreshKey = { AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys' };
     expect(
-      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys' }),
+      problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM, ...refreshKey }),
+    ).toBeUndefined();
+    expect(
+      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys', ...refreshKey }),
     ).toBeUndefined();
   });
 

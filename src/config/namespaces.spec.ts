@@ -57,6 +57,7 @@ describe('config namespaces', () => {
   it('keeps the refresh cookie Secure in production whatever AUTH_COOKIE_SECURE says', () => {
     process.env.NODE_ENV = 'production';
     process.env.JWT_KEYS_DIR = '/tmp/keys';
+    process.env.AUTH_REFRESH_KEY_FILE = '/tmp/refresh.keys';
     process.env.AUTH_COOKIE_SECURE = 'false';
     expect(authConfig().cookieSecure).toBe(true);
     process.env.NODE_ENV = 'development';
