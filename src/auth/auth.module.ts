@@ -28,7 +28,6 @@ import { SessionsService } from './sessions/sessions.service';
 import { AuditEventsRepository } from './store/audit-events.repository';
 import { LoginAttemptsRepository } from './store/login-attempts.repository';
 import { RefreshTokensRepository } from './store/refresh-tokens.repository';
-import { ServerSecretsRepository } from './store/server-secrets.repository';
 import { SessionsRepository } from './store/sessions.repository';
 import { TokenResponder } from './token-responder';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
@@ -109,7 +108,6 @@ const MINUTE_MS = 60_000;
     AuditEventsRepository,
     LoginAttemptsRepository,
     RefreshTokensRepository,
-    ServerSecretsRepository,
     SessionsRepository,
   ],
   exports: [

@@ -103,12 +103,15 @@ describe('validateEnvironment', () => {
     const message = problemWith({ NODE_ENV: 'production' });
     expect(message).toContain('JWT_PRIVATE_KEY');
     expect(message).toContain('JWT_KEYS_DIR');
-    const database = { DATABASE_URL: 'postgres://latch@db:5432/latch' };
+    const required = {
+      DATABASE_URL: 'postgres://latch@db:5432/latch',
+      AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys',
+    };
     expect(
-      problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM, ...database }),
+      problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM, ...required }),
     ).toBeUndefined();
     expect(
-      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys', ...database }),
+      problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys', ...required }),
     ).toBeUndefined();
   });
 
@@ -124,6 +127,7 @@ describe('validateEnvironment', () => {
     NODE_ENV: 'production',
     JWT_KEYS_DIR: '/k',
     DATABASE_URL: 'postgres://latch@db:5432/latch',
+    AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys',
   };
 
   it('accepts TRUST_PROXY as false, a hop count or a list of addresses and CIDR ranges', () => {

@@ -16,6 +16,7 @@ import {
 import { Type } from 'class-transformer';
 import { isDuration, parseDuration } from './duration';
 import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
+import { parseRefreshKeys } from './refresh-keys';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -93,6 +94,9 @@ export class EnvironmentVariables {
   @Matches(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, { message: 'must be a PEM private key' })
   JWT_PRIVATE_KEY?: string;
   @IsOptional() @IsString() JWT_KEYS_DIR?: string;
+  /** Checked by parseRefreshKeys (its messages never show a value), not by a decorator. */
+  @IsOptional() @IsString() AUTH_REFRESH_KEY?: string;
+  @IsOptional() @IsString() AUTH_REFRESH_KEY_FILE?: string;
 
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' }) REDIS_URL?: string;
 }
@@ -151,5 +155,26 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
       throw new ConfigurationError(`Invalid configuration: ${name} must be greater than zero`);
     }
   }
+  checkRefreshKeySettings(env, isProduction);
   return env;
+}
+
+/** The refresh-token derivation key lives outside the database: required in production. */
+function checkRefreshKeySettings(env: EnvironmentVariables, isProduction: boolean): void {
+  if (env.AUTH_REFRESH_KEY && env.AUTH_REFRESH_KEY_FILE) {
+    throw new ConfigurationError(
+      'Invalid configuration: set AUTH_REFRESH_KEY or AUTH_REFRESH_KEY_FILE, not both',
+    );
+  }
+  if (env.AUTH_REFRESH_KEY) {
+    try {
+      parseRefreshKeys(env.AUTH_REFRESH_KEY, 'AUTH_REFRESH_KEY');
+    } catch (error) {
+      throw new ConfigurationError(`Invalid configuration: ${(error as Error).message}`);
+    }
+  } else if (isProduction && !env.AUTH_REFRESH_KEY_FILE) {
+    throw new ConfigurationError(
+      'Invalid configuration: AUTH_REFRESH_KEY or AUTH_REFRESH_KEY_FILE must be set when NODE_ENV=production',
+    );
+  }
 }

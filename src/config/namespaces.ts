@@ -87,7 +87,26 @@ export const jwtConfig = registerAs('jwt', () => {
   };
 });
 
+/** The refresh-token successor derivation key ring (never in the database). */
+export const refreshKeyConfig = registerAs('refreshKey', () => {
+  const env = validateEnvironment();
+  return {
+    /** Keys given inline, oldest first; checked by validateEnvironment. */
+    inline: env.AUTH_REFRESH_KEY,
+    file: env.AUTH_REFRESH_KEY_FILE ? resolve(env.AUTH_REFRESH_KEY_FILE) : undefined,
+    /** Generated outside production when neither is set. */
+    devFile: resolve(env.DATA_DIR ?? './.data', 'keys', 'refresh.keys'),
+  };
+});
+
 /** Optional shared infrastructure. */
 export const redisConfig = registerAs('redis', () => ({ url: validateEnvironment().REDIS_URL }));
 
-export const allConfigs = [appConfig, databaseConfig, authConfig, jwtConfig, redisConfig];
+export const allConfigs = [
+  appConfig,
+  databaseConfig,
+  authConfig,
+  jwtConfig,
+  redisConfig,
+  refreshKeyConfig,
+];

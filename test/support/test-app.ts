@@ -22,6 +22,8 @@ export interface StartOptions {
   db?: TestDatabase;
   /** Route the app's database connection through another URL (e.g. a cuttable proxy). */
   databaseUrl?: string;
+  /** Runs after the modules are built (database connected, migrated) and before start-up hooks. */
+  beforeInit?: () => Promise<void>;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   let app: NestFastifyApplication;
   try {
     app = await createApp();
+    await options.beforeInit?.();
     await app.listen({ port: 0, host: '127.0.0.1' });
   } finally {
     for (const [key, value] of Object.entries(saved)) {

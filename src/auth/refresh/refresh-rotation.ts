@@ -45,8 +45,7 @@ export class RefreshRotation {
   ) {}
 
   async rotate(presented: RefreshTokenParts, context: ClientContext): Promise<IssuedRefreshToken> {
-    const key = await this.derivationKey.get();
-    const successor = deriveSuccessor(key, presented.secret, randomUUID());
+    const successor = deriveSuccessor(this.derivationKey.current, presented.secret, randomUUID());
     const presentedHash = hashSecret(presented.secret);
     const row = await this.tokens.spend(
       { id: presented.id, secretHash: presentedHash },
@@ -72,7 +71,7 @@ export class RefreshRotation {
       if (!reread?.secret_ok || !reread.spent) throw invalidGrant();
       state = reread;
     }
-    return this.replaySpent(presented, state, key, context);
+    return this.replaySpent(presented, state, context);
   }
 
   /**
@@ -82,7 +81,6 @@ export class RefreshRotation {
   private async replaySpent(
     presented: RefreshTokenParts,
     state: RefreshTokenState,
-    key: Buffer,
     context: ClientContext,
   ): Promise<IssuedRefreshToken> {
     if (!state.session_live) throw invalidGrant();
@@ -93,10 +91,8 @@ export class RefreshRotation {
       state.child_current === true &&
       !state.session_revoked;
     if (withinGrace && state.child_id && state.child_hash && state.child_expires_at) {
-      const successor = deriveSuccessor(key, presented.secret, state.child_id);
-      if (secretMatches(successor.secret, state.child_hash)) {
-        return issuedFor(state, successor, state.child_expires_at);
-      }
+      const successor = this.rederive(presented, state.child_id, state.child_hash);
+      if (successor) return issuedFor(state, successor, state.child_expires_at);
     }
     if (!state.session_revoked) {
       // A replayed token means one of two holders is not the user: worth a line for whoever
@@ -118,5 +114,23 @@ export class RefreshRotation {
       });
     }
     throw refreshTokenReused();
+  }
+
+  /**
+   * The successor the presented token was spent into, derived again. The child may have been
+   * derived by an older key of the ring (a rotation since, or another instance), so every key
+   * is tried; each comparison is constant-time and none stops the others.
+   */
+  private rederive(
+    presented: RefreshTokenParts,
+    childId: string,
+    childHash: Buffer,
+  ): RefreshTokenParts | undefined {
+    let found: RefreshTokenParts | undefined;
+    for (const key of this.derivationKey.all) {
+      const candidate = deriveSuccessor(key, presented.secret, childId);
+      if (secretMatches(candidate.secret, childHash)) found ??= candidate;
+    }
+    return found;
   }
 }

@@ -11,7 +11,15 @@ import { EmbeddedPostgres } from '../../database/embedded-postgres';
 import { RevokedSessionSet } from './revoked-session-set';
 
 export const REVOCATION_CHANNEL = 'latch_session_revoked';
-const HEARTBEAT_MS = 2000;
+/**
+ * A silent drop of the listening connection (no FIN, no RST) loses NOTIFYs until it is seen:
+ * a `SELECT 1` every second that must answer within a second bounds that window at about
+ * 2 s, for one trivial query a second per instance. TCP keepalive (first probe after 1 s)
+ * also makes the kernel notice a dead peer on an idle socket.
+ */
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 1000;
+const KEEPALIVE_INITIAL_DELAY_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
 
 /**
@@ -55,6 +63,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
     const client = new Client({
       connectionString: this.url,
       keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
       connectionTimeoutMillis: 3000,
     });
     client.on('notification', (message) => {
@@ -82,7 +91,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   private async beat(client: Client): Promise<void> {
     const timeout = setTimeout(
       () => this.lost(client, new Error('heartbeat timed out')),
-      HEARTBEAT_MS,
+      HEARTBEAT_TIMEOUT_MS,
     );
     try {
       await client.query('SELECT 1');

@@ -1,4 +1,5 @@
 import type { ConfigType } from '@nestjs/config';
+import { ProblemException } from '../../common/problem';
 import type { authConfig } from '../../config/namespaces';
 import type { SessionsRepository } from '../store/sessions.repository';
 import { PRUNE_INTERVAL_MS, RevokedSessionSet } from './revoked-session-set';
@@ -46,5 +47,59 @@ describe('RevokedSessionSet pruning', () => {
     expect(jest.getTimerCount()).toBe(1);
     revoked.onModuleDestroy();
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+const SESSION = '7b0c2a56-1f0e-4d8a-9a43-2f1a6f3e9c01';
+const unreachable = () =>
+  Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+/** A set over a fake repository whose database is up or down as the test says. */
+function setWith(db: { up: boolean; revoked: string[] }): RevokedSessionSet {
+  const sessions = {
+    revokedWithin: () => (db.up ? Promise.resolve(db.revoked) : Promise.reject(unreachable())),
+    isRevoked: (id: string) =>
+      db.up ? Promise.resolve(db.revoked.includes(id)) : Promise.reject(unreachable()),
+  } as unknown as SessionsRepository;
+  return new RevokedSessionSet(sessions, { accessTtl: 900 } as never);
+}
+
+describe('RevokedSessionSet', () => {
+  it('never loaded and the database unreachable: a 503 problem, never "not revoked"', async () => {
+    const set = setWith({ up: false, revoked: [SESSION] });
+    expect(set.knownState(SESSION)).toBeUndefined();
+    const answer = set.isRevoked(SESSION);
+    await expect(answer).rejects.toBeInstanceOf(ProblemException);
+    await expect(answer).rejects.toMatchObject({ code: 'service_unavailable' });
+    expect(((await answer.catch((e: unknown) => e)) as ProblemException).getStatus()).toBe(503);
+  });
+
+  it('never loaded but the database answers: the database decides', async () => {
+    const set = setWith({ up: true, revoked: [SESSION] });
+    expect(await set.isRevoked(SESSION)).toBe(true);
+    expect(await set.isRevoked('00000000-0000-4000-8000-000000000000')).toBe(false);
+  });
+
+  it('loaded once, then the database lost: the set answers (nobody can revoke meanwhile)', async () => {
+    const db = { up: true, revoked: [SESSION] };
+    const set = setWith(db);
+    await set.reload();
+    db.up = false;
+    expect(await set.isRevoked(SESSION)).toBe(true);
+    expect(await set.isRevoked('00000000-0000-4000-8000-000000000000')).toBe(false);
+  });
+
+  it('a failed reload does not count as loaded', async () => {
+    const set = setWith({ up: false, revoked: [] });
+    await expect(set.reload()).rejects.toThrow('ECONNREFUSED');
+    await expect(set.isRevoked(SESSION)).rejects.toMatchObject({ code: 'service_unavailable' });
+  });
+
+  it('an error that is not a lost database is passed on', async () => {
+    const sessions = {
+      isRevoked: () => Promise.reject(new Error('syntax error at or near')),
+    } as unknown as SessionsRepository;
+    const set = new RevokedSessionSet(sessions, { accessTtl: 900 } as never);
+    await expect(set.isRevoked(SESSION)).rejects.toThrow('syntax error');
   });
 });

@@ -1,6 +1,7 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { isDatabaseUnavailable } from '../../common/database-errors';
+import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
 import { SessionsRepository } from '../store/sessions.repository';
 
@@ -20,6 +21,8 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
   private readonly forgetAt = new Map<string, number>();
   private trusted = false;
   private pruneTimer?: NodeJS.Timeout;
+  /** Whether the set has been loaded from the database once since this instance started. */
+  private loaded = false;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -60,6 +63,7 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
     const ids = await this.sessions.revokedWithin(this.auth.accessTtl + FORGET_MARGIN_MS / 1000);
     this.prune();
     this.add(ids);
+    this.loaded = true;
   }
 
   /** A cheap synchronous answer when the set is trusted; undefined when the database must decide. */
@@ -80,9 +84,16 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
       if (revoked) this.add([sessionId]);
       return revoked;
     } catch (error) {
-      // With the database gone nobody can revoke anything, so the set is still accurate.
-      if (isDatabaseUnavailable(error)) return false;
-      throw error;
+      if (!isDatabaseUnavailable(error)) throw error;
+      // With the database gone nobody can revoke anything, so a set loaded before it went
+      // away is still accurate. One never loaded knows nothing: answering "not revoked" would
+      // let every session revoked within the access-token lifetime back in.
+      if (this.loaded) return false;
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'service_unavailable',
+        'the database is unavailable; retry shortly',
+      );
     }
   }
 
