@@ -115,19 +115,20 @@ export class CredentialsService {
   /**
    * Runs a password check as one lockout attempt: reserved before (429 when locked) and
    * given back when the check ends in an error rather than a verdict (503, database loss).
+   * Attempts for one email take turns on this instance, so simultaneous right passwords are
+   * judged one after another instead of being refused for each other's reservations.
    */
-  private async withAttempt<T>(
-    email: string,
-    check: (attempt: LoginAttempt) => Promise<T>,
-  ): Promise<T> {
-    const attempt = await this.lockout.reserve(email);
-    try {
-      return await check(attempt);
-    } catch (error) {
-      const verdict = error instanceof ProblemException && error.code === 'invalid_credentials';
-      if (!verdict) await this.lockout.release(attempt).catch(() => undefined);
-      throw error;
-    }
+  private withAttempt<T>(email: string, check: (attempt: LoginAttempt) => Promise<T>): Promise<T> {
+    return this.lockout.oneAtATime(email, async () => {
+      const attempt = await this.lockout.reserve(email);
+      try {
+        return await check(attempt);
+      } catch (error) {
+        const verdict = error instanceof ProblemException && error.code === 'invalid_credentials';
+        if (!verdict) await this.lockout.release(attempt).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Stores a hash with today's parameters; undefined when the password changed meanwhile. */

@@ -53,6 +53,14 @@ describe('lockout against a burst', () => {
     },
   );
 
+  it('lets 16 simultaneous right passwords all in: they take turns, none is locked out', async () => {
+    const { email } = await registerUser(t.http);
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, () => t.http.post('/auth/login', { email, password: PASSWORD })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(16).fill(200));
+  });
+
   it('counts wrong current passwords on POST /auth/password toward the lockout', async () => {
     const user = await registerUser(t.http);
     const change = (currentPassword: string) =>

@@ -131,6 +131,8 @@ describe('refresh derivation key in production', () => {
         DATA_DIR: dataDir,
         NODE_ENV: 'production',
         JWT_PRIVATE_KEY: pem,
+        // Never connected to: the configuration check stops start-up before.
+        DATABASE_URL: 'postgres://latch@127.0.0.1:1/latch',
         AUTH_REFRESH_KEY: value,
       });
       expect(await latch.waitExit()).not.toBe(0);

@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
 import { LockoutPolicy, LoginAttemptsRepository } from '../store/login-attempts.repository';
@@ -27,11 +28,13 @@ export interface LoginAttempt {
  * by the email whether or not an account has it, so it reveals nothing about accounts.
  *
  * An attempt is reserved (counted as a failure) before its password is checked and cleared
- * when it succeeds, so N simultaneous guesses cost at most `threshold` verifications.
+ * when it succeeds, so N simultaneous guesses cost at most `threshold` verifications, even
+ * spread over several instances.
  */
 @Injectable()
 export class LoginLockout {
   private readonly policy: LockoutPolicy;
+  private readonly turns = new KeyedQueue();
 
   constructor(
     private readonly attempts: LoginAttemptsRepository,
@@ -46,6 +49,14 @@ export class LoginLockout {
 
   get enabled(): boolean {
     return this.policy.threshold > 0;
+  }
+
+  /**
+   * Runs `task` after every earlier attempt for this email on this instance has finished.
+   * Across instances the reservation alone bounds the guesses.
+   */
+  oneAtATime<T>(email: string, task: () => Promise<T>): Promise<T> {
+    return this.enabled ? this.turns.run(email, task) : task();
   }
 
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */
