@@ -2,6 +2,7 @@
 // healthy /health, and measures start-up time and resident memory.
 
 const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { existsSync } = require('node:fs');
 const http = require('node:http');
 const { join } = require('node:path');
@@ -26,10 +27,13 @@ function latchEnv({ port, keysDir, databaseUrl, dataDir, env: extraEnv = {} }) {
   delete env.DATABASE_URL;
   delete env.DATA_DIR;
   Object.assign(env, {
-    NODE_ENV: 'production',
+    // Production settings, except that the embedded database (refused in production) runs
+    // as in development: it is the only difference between the two modes of a run.
+    NODE_ENV: databaseUrl ? 'production' : 'development',
     HOST: '127.0.0.1',
     PORT: String(port),
     JWT_KEYS_DIR: keysDir,
+    AUTH_REFRESH_KEY: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'warn',
     AUTH_LOGIN_RATE_LIMIT: '0',
     AUTH_REFRESH_RATE_LIMIT: '0',
