@@ -8,6 +8,8 @@ export class UserView {
   @ApiProperty({ example: 'Ada' }) name!: string;
   @ApiProperty({ type: [String], example: ['user'] }) roles!: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'whether the address was proven by a mailed link' })
+  emailVerified!: boolean;
 }
 
 export function toUserView(user: User): UserView {
@@ -17,5 +19,6 @@ export function toUserView(user: User): UserView {
     name: user.name,
     roles: user.roles,
     createdAt: user.createdAt.toISOString(),
+    emailVerified: user.emailVerified,
   };
 }

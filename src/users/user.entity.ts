@@ -30,4 +30,10 @@ export class User {
 
   @Column('timestamptz', { name: 'password_changed_at', default: () => 'now()' })
   passwordChangedAt!: Date;
+
+  /** Set when the user followed a link mailed to `email` (or an operator vouched for it). */
+  @Column('boolean', { name: 'email_verified', default: false }) emailVerified!: boolean;
+
+  /** Set by an administrator: every session ends and login answers 403 account_disabled. */
+  @Column('boolean', { default: false }) disabled!: boolean;
 }

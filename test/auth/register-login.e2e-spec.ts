@@ -30,8 +30,16 @@ describe('POST /auth/register and POST /auth/login', () => {
         name: 'Ada',
         roles: ['user'],
         createdAt: expect.stringMatching(ISO_UTC),
+        emailVerified: false,
       });
-      expect(Object.keys(body.user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'roles']);
+      expect(Object.keys(body.user).sort()).toEqual([
+        'createdAt',
+        'email',
+        'emailVerified',
+        'id',
+        'name',
+        'roles',
+      ]);
 
       // The access token names this user and this session.
       const { header, payload } = decodeJwt(body.accessToken);

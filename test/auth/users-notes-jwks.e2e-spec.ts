@@ -23,6 +23,7 @@ describe('users, notes and the JWKS', () => {
         name: 'Test',
         roles: ['user'],
         createdAt: expect.stringMatching(ISO_UTC),
+        emailVerified: false,
       });
       expect(response.text).not.toMatch(/password|argon2/i);
     });
@@ -68,7 +69,14 @@ describe('users, notes and the JWKS', () => {
       expect(byId.get(other.user!.id)).toEqual(other.user);
       expect(response.body.length).toBe(await countRows(t, `SELECT count(*)::int AS n FROM users`));
       for (const user of response.body) {
-        expect(Object.keys(user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'roles']);
+        expect(Object.keys(user).sort()).toEqual([
+          'createdAt',
+          'email',
+          'emailVerified',
+          'id',
+          'name',
+          'roles',
+        ]);
       }
       expect(response.text).not.toMatch(/password|argon2/i);
     });
