@@ -43,7 +43,8 @@ const MINUTE_MS = 60_000;
 /**
  * Credentials, tokens and sessions. Global so that any feature module can put
  * `@UseGuards(AccessTokenGuard)` or `@Authorized()` on a controller; it exports the guards'
- * dependencies, the auth event bus, and the repositories the maintenance job prunes.
+ * dependencies, the auth event bus, what accounts/ builds on (password confirmation, the
+ * lockout, the revoker) and the repositories the maintenance job prunes.
  */
 @Global()
 @Module({
@@ -115,7 +116,10 @@ const MINUTE_MS = 60_000;
     AccessTokenVerifier,
     RolesGuard,
     AuthEventBus,
+    CredentialsService,
+    LoginLockout,
     PasswordHasher,
+    SessionRevoker,
     AuditEventsRepository,
     LoginAttemptsRepository,
     RefreshTokensRepository,

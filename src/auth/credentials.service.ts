@@ -86,19 +86,33 @@ export class CredentialsService {
     return issued;
   }
 
+  /**
+   * A signed-in user's password, asked again before a sensitive change (password, e-mail,
+   * deletion): a wrong one is 401 invalid_credentials and counts toward the lockout like a
+   * failed login; while locked, 429. Returns the user with the hash that was verified.
+   */
+  async confirmPassword(
+    userId: string,
+    password: string,
+    context: ClientContext,
+  ): Promise<UserWithPasswordHash> {
+    const user = await this.users.findPasswordHashById(userId);
+    if (!user) throw invalidCredentials();
+    await this.withAttempt(user.email, async (attempt) => {
+      const check = await this.hasher.verify(user.passwordHash, password);
+      if (!check.valid) return this.failAttempt(attempt, user.id, context);
+      await this.lockout.succeeded(attempt);
+    });
+    return user;
+  }
+
   /** Keeps the calling session, ends every other one. */
   async changePassword(
     principal: Principal,
     dto: ChangePasswordDto,
     context: ClientContext,
   ): Promise<void> {
-    const user = await this.users.findPasswordHashById(principal.userId);
-    if (!user) throw invalidCredentials();
-    await this.withAttempt(user.email, async (attempt) => {
-      const check = await this.hasher.verify(user.passwordHash, dto.currentPassword);
-      if (!check.valid) return this.failAttempt(attempt, user.id, context);
-      await this.lockout.succeeded(attempt);
-    });
+    const user = await this.confirmPassword(principal.userId, dto.currentPassword, context);
     const newHash = await this.hasher.hash(dto.newPassword);
     // Conditional on the hash just verified: of two simultaneous changes, one wins.
     if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, true))) {
