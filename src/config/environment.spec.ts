@@ -1,18 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError, validateEnvironment } from './environment';
-
-const PEM = '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----';
-
-/** The message of the error validateEnvironment throws, or undefined when it accepts. */
-function problemWith(env: Record<string, string | undefined>): string | undefined {
-  try {
-    validateEnvironment(env);
-    return undefined;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-}
+import { PEM, PRODUCTION, problemWith } from './environment.spec-helpers';
 
 describe('validateEnvironment', () => {
   it('accepts an empty environment (every variable has a default)', () => {
@@ -121,14 +108,6 @@ describe('validateEnvironment', () => {
     expect(message?.split('\n')).toHaveLength(1);
     expect(problemWith({ NODE_ENV: 'development' })).toBeUndefined();
   });
-
-  /** Everything production requires, so that a test sees only the setting it is about. */
-  const PRODUCTION = {
-    NODE_ENV: 'production',
-    JWT_KEYS_DIR: '/k',
-    DATABASE_URL: 'postgres://latch@db:5432/latch',
-    AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys',
-  };
 
   it('accepts TRUST_PROXY as false, a hop count or a list of addresses and CIDR ranges', () => {
     for (const value of ['false', '0', '2', '10.0.0.0/8,127.0.0.1', '::1, fd00::/8']) {

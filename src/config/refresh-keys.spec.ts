@@ -1,19 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, validateEnvironment } from './environment';
+import { PRODUCTION, problemWith } from './environment.spec-helpers';
 import { parseRefreshKeys } from './refresh-keys';
 
-const PEM = '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----';
-
-function problemWith(env: Record<string, string | undefined>): string | undefined {
-  try {
-    validateEnvironment(env);
-    return undefined;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return (error as Error).message;
-  }
-}
+/** Production settings with every requirement met but the refresh key. */
+const NO_REFRESH_KEY = { ...PRODUCTION, AUTH_REFRESH_KEY_FILE: undefined };
 
 describe('refresh derivation key settings', () => {
   it('reads a ring of base64 and base64url keys, oldest first, commas or lines', () => {
@@ -41,21 +32,14 @@ describe('refresh derivation key settings', () => {
     }
   });
 
-  /** What production needs besides the refresh key. */
-  const PRODUCTION = {
-    NODE_ENV: 'production',
-    JWT_PRIVATE_KEY: PEM,
-    DATABASE_URL: 'postgres://latch@db:5432/latch',
-  };
-
   it('in production, refuses to start without a refresh key, naming the variables', () => {
-    const message = problemWith({ ...PRODUCTION }) ?? '';
+    const message = problemWith({ ...NO_REFRESH_KEY }) ?? '';
     expect(message).toContain('AUTH_REFRESH_KEY');
     expect(message).toContain('AUTH_REFRESH_KEY_FILE');
     expect(message.split('\n')).toHaveLength(1);
     const key = randomBytes(32).toString('base64url');
-    expect(problemWith({ ...PRODUCTION, AUTH_REFRESH_KEY: key })).toBeUndefined();
-    expect(problemWith({ ...PRODUCTION, AUTH_REFRESH_KEY_FILE: '/k' })).toBeUndefined();
+    expect(problemWith({ ...NO_REFRESH_KEY, AUTH_REFRESH_KEY: key })).toBeUndefined();
+    expect(problemWith({ ...NO_REFRESH_KEY, AUTH_REFRESH_KEY_FILE: '/k' })).toBeUndefined();
     // Outside production a development key file is generated instead.
     expect(problemWith({ NODE_ENV: 'development' })).toBeUndefined();
   });

@@ -167,21 +167,29 @@ describe('password change racing a login', () => {
   afterAll(() => t.close());
   afterEach(() => jest.restoreAllMocks());
 
-  it('opens no session for a password that changed after it was verified', async () => {
-    const user = await registerUser(t.http);
+  /**
+   * The next password verification changes the user's password (over HTTP, as another
+   * client would) after judging, then reports its verdict, amended by `override`.
+   */
+  function changePasswordDuringNextVerify(token: string, override: { needsRehash?: boolean } = {}) {
     const hasher = t.app.get(PasswordHasher);
     const realVerify = hasher.verify.bind(hasher);
     jest.spyOn(hasher, 'verify').mockImplementationOnce(async (hash, password) => {
       const verdict = await realVerify(hash, password);
-      // Between this login's verification and its session, the password changes.
       const changed = await t.http.post(
         '/auth/password',
         { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-        { token: user.accessToken },
+        { token },
       );
       expect(changed.status).toBe(204);
-      return verdict;
+      return { ...verdict, ...override };
     });
+  }
+
+  it('opens no session for a password that changed after it was verified', async () => {
+    const user = await registerUser(t.http);
+    // Between this login's verification and its session, the password changes.
+    changePasswordDuringNextVerify(user.accessToken);
     const sessionsBefore = await t.sql(`SELECT id FROM sessions WHERE user_id = $1`, [
       user.user!.id,
     ]);
@@ -196,19 +204,8 @@ describe('password change racing a login', () => {
 
   it('a re-hash at login never overwrites a concurrent change', async () => {
     const user = await registerUser(t.http);
-    const hasher = t.app.get(PasswordHasher);
-    const realVerify = hasher.verify.bind(hasher);
-    jest.spyOn(hasher, 'verify').mockImplementationOnce(async (hash, password) => {
-      const verdict = await realVerify(hash, password);
-      const changed = await t.http.post(
-        '/auth/password',
-        { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-        { token: user.accessToken },
-      );
-      expect(changed.status).toBe(204);
-      // The stored hash looks outdated, so this login re-hashes the old password.
-      return { ...verdict, needsRehash: true };
-    });
+    // The stored hash looks outdated, so this login re-hashes the old password.
+    changePasswordDuringNextVerify(user.accessToken, { needsRehash: true });
     expectProblem(await t.http.post('/auth/login', { email: user.email, password: PASSWORD }), 401);
     // The change won: the new password works, the old one does not.
     await login(t.http, user.email, NEW_PASSWORD);
