@@ -1,43 +1,22 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { createCuttableDatabase, CuttableDatabase } from '../support/cuttable-database';
 import { TcpProxy } from '../support/tcp-proxy';
 import { eventually, login, PASSWORD, registerUser, startApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-/**
- * The app reaches its database through a loopback proxy the test cuts and restores. On
- * the embedded pass the "server" is a PGlite served over the wire protocol, as the app
- * itself would serve it.
- */
+/** The app reaches its database through a loopback proxy the test cuts and restores. */
 describe('database loss', () => {
-  let db: TestDatabase;
-  let embedded: EmbeddedPostgres | undefined;
+  let database: CuttableDatabase;
   let proxy: TcpProxy;
   let t: TestApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url)
-      embedded = await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 16);
-    const server = new URL(db.url ?? 'postgres://postgres@127.0.0.1/postgres');
-    // The embedded database listens on a Unix socket only: the proxy gives it a TCP port.
-    proxy = embedded
-      ? await TcpProxy.toSocket(embedded.socketPath)
-      : await TcpProxy.start(server.hostname, Number(server.port || 5432));
-    const proxied = new URL(server.toString());
-    proxied.port = String(proxy.port);
-    // PGlite is a single session: one connection, as the app itself uses it (database.module.ts).
-    const env: Record<string, string> = embedded ? { DB_POOL_SIZE: '1' } : {};
-    t = await startApp({ db, databaseUrl: proxied.toString(), env });
+    database = await createCuttableDatabase();
+    proxy = database.proxy;
+    t = await startApp({ db: database.db, databaseUrl: database.url, env: database.env });
   });
 
   afterAll(async () => {
     await t.close();
-    await proxy.close();
-    await embedded?.stop();
-    await db.drop();
+    await database.close();
   });
 
   it('answers 503 while the database is gone and recovers by itself', async () => {

@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RevokedSessionSet } from '../../src/auth/revocation/revoked-session-set';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { createCuttableDatabase, CuttableDatabase } from '../support/cuttable-database';
 import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
 import { TcpProxy } from '../support/tcp-proxy';
 import { eventually, registerUser, startApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
 
 /**
  * Revocation fails closed until the revoked set has been loaded once (defect 4). An instance
@@ -24,31 +21,21 @@ function expectUnavailable(response: HttpResponse): void {
 }
 
 describe('revocation while the revoked set was never loaded', () => {
+  let database: CuttableDatabase;
   let db: TestDatabase;
-  let embedded: EmbeddedPostgres | undefined;
   let proxy: TcpProxy;
   let proxiedUrl: string;
-  let app: TestApp | undefined;
-  // PGlite is a single session: one connection, as the app itself uses it.
   let env: Record<string, string>;
+  let app: TestApp | undefined;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    if (!db.url)
-      embedded = await EmbeddedPostgres.start(mkdtempSync(join(tmpdir(), 'latch-pgl-')), 16);
-    const server = new URL(embedded?.url ?? db.url!);
-    proxy = await TcpProxy.start(server.hostname, Number(server.port || 5432));
-    const proxied = new URL(server.toString());
-    proxied.port = String(proxy.port);
-    proxiedUrl = proxied.toString();
-    env = embedded ? { DB_POOL_SIZE: '1' } : {};
+    database = await createCuttableDatabase();
+    ({ db, proxy, url: proxiedUrl, env } = database);
   });
 
   afterAll(async () => {
     await app?.close();
-    await proxy.close();
-    await embedded?.stop();
-    await db.drop();
+    await database.close();
   });
 
   it('answers 503 for a revoked session after a restart without the database, then recovers', async () => {
