@@ -6,7 +6,14 @@ import { REVOCATION_CHANNEL } from './revocation-listener';
 import { RevokedSessionSet } from './revoked-session-set';
 
 export type RevokeReason =
-  'logout' | 'logout_all' | 'session_deleted' | 'password_changed' | 'refresh_token_reused';
+  | 'logout'
+  | 'logout_all'
+  | 'session_deleted'
+  | 'password_changed'
+  | 'refresh_token_reused'
+  | 'account_disabled'
+  | 'roles_changed'
+  | 'account_deleted';
 
 /**
  * Ends sessions. The database announces each revocation to every other instance in the same
