@@ -40,7 +40,7 @@ export class AccountDeletion {
     // here on (a session opens only for a row that is not disabled, under a share lock), so
     // the revocation below catches every session the user will ever have had.
     if (!(await this.users.change(userId, { disabled: true }))) return false;
-    await this.revoker.revokeAllOfUser(userId, 'account_deleted', context);
+    await this.revoker.revokeAllBeforeDeletion(userId, context);
     const deleted = await this.users.delete(userId);
     if (deleted) {
       this.events.publish('account_deleted', { userId, context, detail: { actorId } });
