@@ -1,16 +1,56 @@
-import { Controller, Get, HttpStatus } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Query,
+  Req,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { clientContext } from '../auth/client-context';
 import { Authorized } from '../auth/decorators/authorized.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { Principal } from '../auth/principal';
+import { RateLimit } from '../auth/rate-limit/rate-limit.decorator';
 import { ProblemException } from '../common/problem';
-import { toUserView, UserView } from '../users/user-view';
+import { AdminUserView, toUserView, UserView } from '../users/user-view';
 import { UsersRepository } from '../users/users.repository';
+import { AccountDeletion } from './account-deletion';
+import { AdministrationService } from './administration.service';
+import { DeleteAccountDto, ListUsersQuery, UpdateUserDto } from './dto/accounts.dto';
+
+const contextOf = (request: FastifyRequest) =>
+  clientContext(request.ip, request.headers['user-agent'], request.id);
+
+const USER_ID = ApiParam({
+  name: 'id',
+  format: 'uuid',
+  description: 'another user than the caller',
+});
 
 @ApiTags('users')
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly administration: AdministrationService,
+    private readonly deletion: AccountDeletion,
+  ) {}
 
   @Get('me')
   @Authorized()
@@ -21,10 +61,60 @@ export class UsersController {
     return toUserView(user);
   }
 
+  @Delete('me')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authorized()
+  @RateLimit('login')
+  @ApiNoContentResponse({ description: 'the account and everything it owned are deleted' })
+  @ApiUnauthorizedResponse({ description: 'invalid_credentials (wrong password)' })
+  @ApiBadRequestResponse({ description: 'validation_failed' })
+  @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
+  async deleteMe(
+    @CurrentUser() principal: Principal,
+    @Body() dto: DeleteAccountDto,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.deletion.deleteOwn(principal, dto.password, contextOf(request));
+  }
+
   @Get()
   @Authorized('admin')
-  @ApiOkResponse({ type: [UserView] })
-  async list(): Promise<UserView[]> {
-    return (await this.users.list()).map(toUserView);
+  @ApiOkResponse({ type: [AdminUserView], description: 'newest first' })
+  @ApiBadRequestResponse({ description: 'validation_failed (limit or offset out of range)' })
+  list(@Query() query: ListUsersQuery): Promise<AdminUserView[]> {
+    return this.administration.list(query);
+  }
+
+  @Patch(':id')
+  @Authorized('admin')
+  @USER_ID
+  @ApiOkResponse({ type: AdminUserView })
+  @ApiBadRequestResponse({
+    description: 'validation_failed (neither roles nor disabled, or bad values)',
+  })
+  @ApiForbiddenResponse({ description: "forbidden: not an admin, or the caller's own id" })
+  @ApiNotFoundResponse({ description: 'not_found: unknown or malformed id' })
+  update(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateUserDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AdminUserView> {
+    return this.administration.update(principal, id, dto, contextOf(request));
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @Authorized('admin')
+  @USER_ID
+  @ApiNoContentResponse({ description: 'the user and everything they owned are deleted' })
+  @ApiForbiddenResponse({ description: "forbidden: not an admin, or the caller's own id" })
+  @ApiNotFoundResponse({ description: 'not_found: unknown or malformed id' })
+  remove(
+    @CurrentUser() principal: Principal,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    return this.administration.delete(principal, id, contextOf(request));
   }
 }

@@ -15,11 +15,14 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
@@ -37,6 +40,7 @@ import {
   RegisterResponse,
   SessionResponse,
   TokenResponse,
+  UnverifiedRegisterResponse,
 } from './dto/token-response.dto';
 import { AuditLog } from './events/audit-log';
 import type { Principal } from './principal';
@@ -66,14 +70,26 @@ export class AuthController {
   @Post('register')
   @Public()
   @RateLimit('login')
-  @ApiCreatedResponse({ type: RegisterResponse })
+  @ApiExtraModels(RegisterResponse, UnverifiedRegisterResponse)
+  @ApiCreatedResponse({
+    description:
+      'the token response and the user; with AUTH_REQUIRE_VERIFIED_EMAIL=true only `{user}` ' +
+      '(no tokens, no cookie, no session until the address is verified)',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(RegisterResponse) },
+        { $ref: getSchemaPath(UnverifiedRegisterResponse) },
+      ],
+    },
+  })
   @ApiConflictResponse({ description: 'email_taken' })
   async register(
     @Body() dto: RegisterDto,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RegisterResponse> {
+  ): Promise<RegisterResponse | UnverifiedRegisterResponse> {
     const { user, issued } = await this.credentials.register(dto, contextOf(request));
+    if (!issued) return { user: toUserView(user) };
     return { ...this.responder.respond(issued, reply), user: toUserView(user) };
   }
 
@@ -83,6 +99,10 @@ export class AuthController {
   @RateLimit('login')
   @ApiOkResponse({ type: TokenResponse })
   @ApiUnauthorizedResponse({ description: 'invalid_credentials' })
+  @ApiForbiddenResponse({
+    description:
+      'right password, but account_disabled or (AUTH_REQUIRE_VERIFIED_EMAIL) email_not_verified',
+  })
   @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
   async login(
     @Body() dto: LoginDto,

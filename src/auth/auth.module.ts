@@ -26,6 +26,7 @@ import { SessionRevoker } from './revocation/session-revoker';
 import { LogoutGuard } from './sessions/logout.guard';
 import { SessionsService } from './sessions/sessions.service';
 import { AuditEventsRepository } from './store/audit-events.repository';
+import { DeletedSessionsRepository } from './store/deleted-sessions.repository';
 import { LoginAttemptsRepository } from './store/login-attempts.repository';
 import { RefreshTokensRepository } from './store/refresh-tokens.repository';
 import { SessionsRepository } from './store/sessions.repository';
@@ -107,6 +108,7 @@ const MINUTE_MS = 60_000;
     TokenResponder,
     // store/: one repository per table
     AuditEventsRepository,
+    DeletedSessionsRepository,
     LoginAttemptsRepository,
     RefreshTokensRepository,
     SessionsRepository,
@@ -121,6 +123,7 @@ const MINUTE_MS = 60_000;
     PasswordHasher,
     SessionRevoker,
     AuditEventsRepository,
+    DeletedSessionsRepository,
     LoginAttemptsRepository,
     RefreshTokensRepository,
     SessionsRepository,

@@ -1,6 +1,8 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem';
+import { authConfig } from '../config/namespaces';
 import { User } from '../users/user.entity';
 import { UserWithPasswordHash, UsersRepository } from '../users/users.repository';
 import type { ClientContext } from './client-context';
@@ -20,6 +22,18 @@ const invalidCredentials = () =>
     'email or password is wrong',
   );
 
+/** Why a right password opens no session. */
+type LoginRefusal = 'account_disabled' | 'email_not_verified';
+
+const refused = (code: LoginRefusal) =>
+  new ProblemException(
+    HttpStatus.FORBIDDEN,
+    code,
+    code === 'account_disabled'
+      ? 'this account has been disabled'
+      : 'the e-mail address of this account is not verified yet',
+  );
+
 /** Everything that starts from a password: register, login, password change. */
 @Injectable()
 export class CredentialsService {
@@ -31,33 +45,45 @@ export class CredentialsService {
     private readonly sessions: SessionsService,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
-  /** The user and their first session, created together. */
+  /**
+   * The user and their first session, created together; with AUTH_REQUIRE_VERIFIED_EMAIL
+   * the user alone (`issued` undefined): no session opens before the address is verified.
+   */
   async register(
     dto: RegisterDto,
     context: ClientContext,
-  ): Promise<{ user: User; issued: IssuedRefreshToken }> {
+  ): Promise<{ user: User; issued?: IssuedRefreshToken }> {
     const passwordHash = await this.hasher.hash(dto.password);
     const { user, issued } = await this.dataSource.transaction(async (manager) => {
       const created = await this.users.create(
         { email: dto.email, name: dto.name?.trim() ?? '', passwordHash },
         manager,
       );
-      const opened = await this.sessions.open(created.id, created.roles, context, { manager });
+      if (this.auth.requireVerifiedEmail) return { user: created, issued: undefined };
+      const opened = await this.sessions.open(created.id, context, { manager });
       if (!opened) throw new Error('the session of a user created in this transaction failed');
       return { user: created, issued: opened };
     });
     this.events.publish('user.registered', {
       userId: user.id,
-      sessionId: issued.sessionId,
+      sessionId: issued?.sessionId ?? null,
       context,
     });
     return { user, issued };
   }
 
+  /**
+   * The password is judged first: a wrong one is 401 invalid_credentials whatever the state
+   * of the account. A right one of a disabled account (403 account_disabled) or, under
+   * AUTH_REQUIRE_VERIFIED_EMAIL, of an unverified one (403 email_not_verified) is not a
+   * failure, so its reserved attempt is given back; nor is it a successful login, so the
+   * lockout count is not reset (as for a right password that still needs a second factor).
+   */
   async login(dto: LoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const issued = await this.withAttempt(dto.email, async (attempt) => {
+    const outcome = await this.withAttempt(dto.email, async (attempt) => {
       const user = await this.users.findWithPasswordHash(dto.email);
       if (!user) {
         await this.hasher.verifyDummy(dto.password);
@@ -65,6 +91,11 @@ export class CredentialsService {
       }
       const check = await this.hasher.verify(user.passwordHash, dto.password);
       if (!check.valid) return this.failAttempt(attempt, user.id, context);
+      const refusal = this.refusalFor(user);
+      if (refusal) {
+        await this.lockout.release(attempt);
+        return { refusal, userId: user.id };
+      }
       await this.lockout.succeeded(attempt);
       const currentHash = check.needsRehash
         ? await this.upgradeHash(user, dto.password)
@@ -72,12 +103,20 @@ export class CredentialsService {
       // A password changed since it was verified opens nothing: that change ended every session.
       const opened =
         currentHash &&
-        (await this.sessions.open(user.id, user.roles, context, {
-          whilePasswordHash: currentHash,
-        }));
+        (await this.sessions.open(user.id, context, { whilePasswordHash: currentHash }));
+      // Nothing opened: the password changed, or the account was disabled or deleted meanwhile.
       if (!opened) throw invalidCredentials();
       return opened;
     });
+    if ('refusal' in outcome) {
+      this.events.publish('login.failed', {
+        userId: outcome.userId,
+        context,
+        detail: { reason: outcome.refusal },
+      });
+      throw refused(outcome.refusal);
+    }
+    const issued = outcome;
     this.events.publish('login.succeeded', {
       userId: issued.userId,
       sessionId: issued.sessionId,
@@ -143,6 +182,12 @@ export class CredentialsService {
         throw error;
       }
     });
+  }
+
+  private refusalFor(user: User): LoginRefusal | undefined {
+    if (user.disabled) return 'account_disabled';
+    if (this.auth.requireVerifiedEmail && !user.emailVerified) return 'email_not_verified';
+    return undefined;
   }
 
   /** Stores a hash with today's parameters; undefined when the password changed meanwhile. */

@@ -1,11 +1,17 @@
-/** `--name value` pairs from argv; a repeated flag collects every value. */
-export function parseArgs(argv: string[]): Map<string, string[]> {
+/**
+ * `--name value` pairs from argv; a repeated flag collects every value. The `switches` take
+ * no value: `--verified` alone stands for `--verified=true`.
+ */
+export function parseArgs(argv: string[], switches: readonly string[] = []): Map<string, string[]> {
   const args = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (!flag.startsWith('--')) throw new Error(`unexpected argument ${flag}`);
     const [name, inline] = flag.slice(2).split('=', 2);
-    const value = inline ?? argv[++i];
+    if (switches.includes(name) && inline !== undefined) {
+      throw new Error(`--${name} takes no value`);
+    }
+    const value = switches.includes(name) ? 'true' : (inline ?? argv[++i]);
     if (value === undefined) throw new Error(`--${name} needs a value`);
     args.set(name, [...(args.get(name) ?? []), value]);
   }

@@ -14,6 +14,8 @@ export type ProblemCode =
   | 'refresh_token_reused'
   | 'forbidden'
   | 'email_taken'
+  | 'account_disabled'
+  | 'email_not_verified'
   | 'too_many_requests'
   | 'service_unavailable'
   | 'not_found'

@@ -76,6 +76,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_LOGIN_RATE_LIMIT?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_REFRESH_RATE_LIMIT?: string;
   @IsOptional() @IsNumberString({ no_symbols: true }) AUTH_LOCKOUT_THRESHOLD?: string;
+  @IsOptional() @IsBooleanString() AUTH_REQUIRE_VERIFIED_EMAIL?: string;
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -60,6 +60,8 @@ export const authConfig = registerAs('auth', () => {
     loginRateLimit: int(env.AUTH_LOGIN_RATE_LIMIT, 10),
     refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT, 600),
     lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD, 5),
+    /** Register opens no session and login refuses (403 email_not_verified) until verified. */
+    requireVerifiedEmail: parseBoolean(env.AUTH_REQUIRE_VERIFIED_EMAIL, false),
     /** Hashes allowed to run at once (default: one per core). */
     argon2Concurrency: int(env.AUTH_ARGON2_CONCURRENCY, availableParallelism()),
     /** Hashes allowed to wait for a slot; beyond this, 503 at once (about 1 s of work per core). */

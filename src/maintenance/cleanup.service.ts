@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditEventsRepository } from '../auth/store/audit-events.repository';
+import { DeletedSessionsRepository } from '../auth/store/deleted-sessions.repository';
 import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
 import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
 import { SessionsRepository } from '../auth/store/sessions.repository';
@@ -17,6 +18,7 @@ export interface CleanupResult {
   refreshTokens: number;
   loginAttempts: number;
   authEvents: number;
+  deletedSessions: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export class CleanupService implements OnApplicationBootstrap {
     private readonly tokens: RefreshTokensRepository,
     private readonly attempts: LoginAttemptsRepository,
     private readonly events: AuditEventsRepository,
+    private readonly deleted: DeletedSessionsRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
@@ -56,6 +59,10 @@ export class CleanupService implements OnApplicationBootstrap {
       ),
       authEvents: await this.inBatches((n) =>
         this.events.deleteOlderThan(this.auth.eventsRetention, n),
+      ),
+      // Needed only while a deleted user's access tokens may be unexpired.
+      deletedSessions: await this.inBatches((n) =>
+        this.deleted.deleteOlderThan(Math.max(retention, this.auth.accessTtl + 60), n),
       ),
     };
   }

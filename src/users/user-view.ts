@@ -22,3 +22,13 @@ export function toUserView(user: User): UserView {
     emailVerified: user.emailVerified,
   };
 }
+
+/** A user as administrators see it: the self view and whether the account is disabled. */
+export class AdminUserView extends UserView {
+  @ApiProperty({ description: 'set by an administrator: login answers 403 account_disabled' })
+  disabled!: boolean;
+}
+
+export function toAdminUserView(user: User): AdminUserView {
+  return { ...toUserView(user), disabled: user.disabled };
+}

@@ -9,6 +9,48 @@ const UNIQUE_VIOLATION = '23505';
 /** A user with the password hash, which no other read selects. */
 export type UserWithPasswordHash = User & { passwordHash: string };
 
+/** What an administrator may change on a user; absent fields stay as they are. */
+export interface UserChanges {
+  roles?: string[];
+  disabled?: boolean;
+}
+
+/** A user as changed, with what it was before. */
+export interface ChangedUser {
+  user: User;
+  previous: { roles: string[]; disabled: boolean };
+}
+
+/** The columns of `users` every read but the password checks selects. */
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  created_at: Date;
+  updated_at: Date;
+  password_changed_at: Date;
+  email_verified: boolean;
+  disabled: boolean;
+}
+
+const USER_COLUMNS = `id, email, name, roles, created_at, updated_at, password_changed_at,
+  email_verified, disabled`;
+
+function fromRow(row: UserRow): User {
+  return Object.assign(new User(), {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    roles: row.roles,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    passwordChangedAt: row.password_changed_at,
+    emailVerified: row.email_verified,
+    disabled: row.disabled,
+  });
+}
+
 /** Every statement on `users`. */
 @Injectable()
 export class UsersRepository {
@@ -16,11 +58,22 @@ export class UsersRepository {
 
   /** Creates a user; 409 email_taken when the (normalised) email exists. */
   async create(
-    input: { email: string; name: string; passwordHash: string; roles?: string[] },
+    input: {
+      email: string;
+      name: string;
+      passwordHash: string;
+      roles?: string[];
+      /** An operator vouching for the address (user:create --verified). */
+      emailVerified?: boolean;
+    },
     manager: EntityManager = this.users.manager,
   ): Promise<User> {
     try {
-      const user = manager.create(User, { ...input, roles: input.roles ?? ['user'] });
+      const user = manager.create(User, {
+        ...input,
+        roles: input.roles ?? ['user'],
+        emailVerified: input.emailVerified ?? false,
+      });
       return await manager.save(user);
     } catch (error) {
       const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
@@ -57,8 +110,56 @@ export class UsersRepository {
       .getOne();
   }
 
-  list(): Promise<User[]> {
-    return this.users.find({ order: { createdAt: 'ASC' }, take: 1000 });
+  /** A page of users, newest first (ties broken by id, so pages never overlap). */
+  async list(limit: number, offset: number): Promise<User[]> {
+    const rows: UserRow[] = await this.users.query(
+      `SELECT ${USER_COLUMNS} FROM users
+       ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2`,
+      [limit, offset],
+    );
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Changes roles and/or the disabled flag in one statement that also reports the values it
+   * replaced (read under the row lock, so two concurrent changes each see the other's
+   * result). Undefined for an unknown id. Taking the row lock also orders the change against
+   * a session being opened (which share-locks the row): see SessionsRepository.open.
+   */
+  async change(id: string, changes: UserChanges): Promise<ChangedUser | undefined> {
+    const rows: (UserRow & { previous_roles: string[]; previous_disabled: boolean })[] =
+      await this.users.query(
+        `WITH previous AS (SELECT id, roles, disabled FROM users WHERE id = $1 FOR UPDATE),
+         changed AS (
+           UPDATE users u SET
+             roles = coalesce($2::text[], u.roles),
+             disabled = coalesce($3::boolean, u.disabled),
+             updated_at = now()
+           FROM previous WHERE u.id = previous.id
+           RETURNING u.id, u.email, u.name, u.roles, u.created_at, u.updated_at,
+             u.password_changed_at, u.email_verified, u.disabled,
+             previous.roles AS previous_roles, previous.disabled AS previous_disabled)
+         SELECT * FROM changed`,
+        [id, changes.roles ?? null, changes.disabled ?? null],
+      );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      user: fromRow(row),
+      previous: { roles: row.previous_roles, disabled: row.previous_disabled },
+    };
+  }
+
+  /**
+   * Deletes the user; sessions, refresh tokens, notes and the other rows that reference the
+   * user go with it (ON DELETE CASCADE). False for an unknown id.
+   */
+  async delete(id: string): Promise<boolean> {
+    const rows: { id: string }[] = await this.users.query(
+      `WITH deleted AS (DELETE FROM users WHERE id = $1 RETURNING id) SELECT id FROM deleted`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   /**

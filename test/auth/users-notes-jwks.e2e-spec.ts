@@ -66,11 +66,13 @@ describe('users, notes and the JWKS', () => {
       expect(Array.isArray(response.body)).toBe(true);
       const byId = new Map(response.body.map((u: { id: string }) => [u.id, u]));
       expect(byId.get(admin.user!.id)).toMatchObject({ email: admin.email, roles: ['admin'] });
-      expect(byId.get(other.user!.id)).toEqual(other.user);
+      // The admin view (v1.1) is the self view plus `disabled`.
+      expect(byId.get(other.user!.id)).toEqual({ ...other.user, disabled: false });
       expect(response.body.length).toBe(await countRows(t, `SELECT count(*)::int AS n FROM users`));
       for (const user of response.body) {
         expect(Object.keys(user).sort()).toEqual([
           'createdAt',
+          'disabled',
           'email',
           'emailVerified',
           'id',

@@ -131,7 +131,13 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
     expect(events).toContain(keptEvent.id);
     expect(events).not.toContain(oldEvent.id);
 
-    expect(result).toEqual({ sessions: 3, refreshTokens: 1, loginAttempts: 2, authEvents: 1 });
+    expect(result).toEqual({
+      sessions: 3,
+      refreshTokens: 1,
+      loginAttempts: 2,
+      authEvents: 1,
+      deletedSessions: 0,
+    });
 
     // Nothing left to do on a second run; the live user is untouched.
     expect(await t.app.get(CleanupService).runOnce()).toEqual({
@@ -139,6 +145,7 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       refreshTokens: 0,
       loginAttempts: 0,
       authEvents: 0,
+      deletedSessions: 0,
     });
     expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
     expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(

@@ -49,6 +49,10 @@ export class Http {
     return this.request<T>('POST', path, { ...options, body });
   }
 
+  patch<T = any>(path: string, body?: unknown, options: RequestOptions = {}) {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
   }

@@ -15,6 +15,11 @@ export class RegisterResponse extends TokenResponse {
   @ApiProperty({ type: UserView }) user!: UserView;
 }
 
+/** Register under AUTH_REQUIRE_VERIFIED_EMAIL=true: the user, no tokens, no session. */
+export class UnverifiedRegisterResponse {
+  @ApiProperty({ type: UserView }) user!: UserView;
+}
+
 export class MeResponse {
   @ApiProperty({ format: 'uuid' }) userId!: string;
   @ApiProperty({ format: 'uuid' }) sessionId!: string;

@@ -10,6 +10,11 @@ export const AUTH_EVENT_TYPES = [
   'token.reuse_detected',
   'session.revoked',
   'password.changed',
+  // accounts/ (v1.1): an administrator's changes and deletions, spelled as docs/api.md does
+  'account_disabled',
+  'account_enabled',
+  'roles_changed',
+  'account_deleted',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

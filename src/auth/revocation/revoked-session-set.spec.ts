@@ -1,17 +1,24 @@
 import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../../common/problem';
 import type { authConfig } from '../../config/namespaces';
+import type { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
 import type { SessionsRepository } from '../store/sessions.repository';
 import { PRUNE_INTERVAL_MS, RevokedSessionSet } from './revoked-session-set';
 
 const ACCESS_TTL = 900;
+
+/** No user deleted: the records of deleted sessions are empty (or unreachable with the rest). */
+const noneDeleted = (up = () => true) =>
+  ({
+    deletedWithin: () => (up() ? Promise.resolve([]) : Promise.reject(new Error('unreachable'))),
+  }) as unknown as DeletedSessionsRepository;
 
 function revokedSessions(): RevokedSessionSet {
   const sessions = {
     revokedWithin: jest.fn().mockResolvedValue([]),
   } as unknown as SessionsRepository;
   const auth = { accessTtl: ACCESS_TTL } as ConfigType<typeof authConfig>;
-  return new RevokedSessionSet(sessions, auth);
+  return new RevokedSessionSet(sessions, noneDeleted(), auth);
 }
 
 describe('RevokedSessionSet pruning', () => {
@@ -61,7 +68,11 @@ function setWith(db: { up: boolean; revoked: string[] }): RevokedSessionSet {
     isRevoked: (id: string) =>
       db.up ? Promise.resolve(db.revoked.includes(id)) : Promise.reject(unreachable()),
   } as unknown as SessionsRepository;
-  return new RevokedSessionSet(sessions, { accessTtl: 900 } as never);
+  return new RevokedSessionSet(
+    sessions,
+    noneDeleted(() => db.up),
+    { accessTtl: 900 } as never,
+  );
 }
 
 describe('RevokedSessionSet', () => {
@@ -99,7 +110,7 @@ describe('RevokedSessionSet', () => {
     const sessions = {
       isRevoked: () => Promise.reject(new Error('syntax error at or near')),
     } as unknown as SessionsRepository;
-    const set = new RevokedSessionSet(sessions, { accessTtl: 900 } as never);
+    const set = new RevokedSessionSet(sessions, noneDeleted(), { accessTtl: 900 } as never);
     await expect(set.isRevoked(SESSION)).rejects.toThrow('syntax error');
   });
 });

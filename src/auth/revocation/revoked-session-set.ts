@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { ProblemException } from '../../common/problem';
 import { authConfig } from '../../config/namespaces';
+import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
 import { SessionsRepository } from '../store/sessions.repository';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
@@ -26,6 +27,7 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly deleted: DeletedSessionsRepository,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
 
@@ -58,11 +60,17 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
     this.trusted = trusted;
   }
 
-  /** Reloads every session revoked within the last access-token lifetime. */
+  /**
+   * Reloads every session revoked within the last access-token lifetime, including those
+   * whose rows went with a deleted user.
+   */
   async reload(): Promise<void> {
-    const ids = await this.sessions.revokedWithin(this.auth.accessTtl + FORGET_MARGIN_MS / 1000);
+    const seconds = this.auth.accessTtl + FORGET_MARGIN_MS / 1000;
+    const ids = await this.sessions.revokedWithin(seconds);
+    const deleted = await this.deleted.deletedWithin(seconds);
     this.prune();
     this.add(ids);
+    this.add(deleted);
     this.loaded = true;
   }
 

@@ -1,12 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
+import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
 import { RevokedSessionRow, SessionsRepository } from '../store/sessions.repository';
 import { REVOCATION_CHANNEL } from './revocation-listener';
 import { RevokedSessionSet } from './revoked-session-set';
 
 export type RevokeReason =
-  'logout' | 'logout_all' | 'session_deleted' | 'password_changed' | 'refresh_token_reused';
+  | 'logout'
+  | 'logout_all'
+  | 'session_deleted'
+  | 'password_changed'
+  | 'refresh_token_reused'
+  | 'account_disabled'
+  | 'roles_changed'
+  | 'account_deleted';
 
 /**
  * Ends sessions. The database announces each revocation to every other instance in the same
@@ -16,6 +24,7 @@ export type RevokeReason =
 export class SessionRevoker {
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly deleted: DeletedSessionsRepository,
     private readonly revoked: RevokedSessionSet,
     private readonly events: AuthEventBus,
   ) {}
@@ -45,6 +54,18 @@ export class SessionRevoker {
       exceptSessionId,
     );
     return this.announce(rows, reason, context);
+  }
+
+  /**
+   * Before a user is deleted (and their sessions with them): revokes every session, then
+   * records every session id of the user, so that an instance that loads its revoked set
+   * after the rows are gone (start-up, listener reconnect) still refuses their access tokens.
+   * The caller must already have made sure no new session can open (a disabled row).
+   */
+  async revokeAllBeforeDeletion(userId: string, context?: ClientContext): Promise<string[]> {
+    const ids = await this.revokeAllOfUser(userId, 'account_deleted', context);
+    await this.deleted.rememberAllOfUser(userId);
+    return ids;
   }
 
   private announce(

@@ -31,11 +31,11 @@ export class SessionsService {
   /**
    * A new session with its first refresh token, inside the caller's transaction if given.
    * With `whilePasswordHash`, only if the user's password is still the one just verified;
-   * undefined otherwise.
+   * never for a disabled account (undefined). The roles are those of the user's row as the
+   * session opened, not an earlier read, so a role removed meanwhile is not handed out.
    */
   async open(
     userId: string,
-    roles: string[],
     context: ClientContext,
     options: { manager?: EntityManager; whilePasswordHash?: string } = {},
   ): Promise<IssuedRefreshToken | undefined> {
@@ -60,7 +60,7 @@ export class SessionsService {
       token: formatRefreshToken(first),
       sessionId,
       userId,
-      roles,
+      roles: opened.roles,
       expiresAt: opened.expiresAt,
     };
   }

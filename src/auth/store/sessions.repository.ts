@@ -38,28 +38,31 @@ export class SessionsRepository {
 
   /**
    * One statement: the session and its first refresh token exist together or not at all.
-   * The user's row is share-locked, so a password change either waits for this session (and
-   * then revokes it) or commits first (and then no session opens for the old password).
-   * Undefined when the user is gone or the password changed.
+   * The user's row is share-locked, so a password change, a disabling or a change of roles
+   * either waits for this session (and then revokes it) or commits first (and then no session
+   * opens for the old password or the disabled account, and the roles returned are the new
+   * ones). Undefined when the user is gone, disabled or the password changed.
    */
   async open(
     session: NewSession,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<{ expiresAt: Date } | undefined> {
-    const rows: { expires_at: Date }[] = await manager.query(
+  ): Promise<{ expiresAt: Date; roles: string[] } | undefined> {
+    const rows: { expires_at: Date; roles: string[] }[] = await manager.query(
       `WITH owner AS (
-         SELECT id FROM users
-         WHERE id = $2 AND ($9::text IS NULL OR password_hash = $9::text)
+         SELECT id, roles FROM users
+         WHERE id = $2 AND NOT disabled AND ($9::text IS NULL OR password_hash = $9::text)
          FOR SHARE
        ), session AS (
          INSERT INTO sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
          SELECT $1, owner.id, now() + make_interval(secs => least($3::float8, $4::float8)),
                 now() + make_interval(secs => $4::float8), $5, $6
          FROM owner
-         RETURNING id, idle_expires_at)
-       INSERT INTO refresh_tokens (id, session_id, secret_hash, expires_at)
-       SELECT $7, session.id, $8, session.idle_expires_at FROM session
-       RETURNING expires_at`,
+         RETURNING id, idle_expires_at
+       ), token AS (
+         INSERT INTO refresh_tokens (id, session_id, secret_hash, expires_at)
+         SELECT $7, session.id, $8, session.idle_expires_at FROM session
+         RETURNING expires_at)
+       SELECT token.expires_at, owner.roles FROM token, owner`,
       [
         session.sessionId,
         session.userId,
@@ -72,7 +75,7 @@ export class SessionsRepository {
         session.whilePasswordHash ?? null,
       ],
     );
-    return rows[0] && { expiresAt: rows[0].expires_at };
+    return rows[0] && { expiresAt: rows[0].expires_at, roles: rows[0].roles };
   }
 
   /** Active sessions of a user, newest first. */
