@@ -1,10 +1,27 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
+import { AccountLinksController } from './account-links.controller';
+import { EmailChangeService } from './email-change.service';
+import { EmailVerificationService } from './email-verification.service';
+import { LinkMailer } from './links/link-mailer';
+import { LinkTokensRepository } from './links/link-tokens.repository';
+import { MailModule } from './mail/mail.module';
+import { PasswordResetService } from './password-reset.service';
 import { UsersController } from './users.controller';
 
-/** What users and administrators do with accounts: the `/users` routes. */
+/**
+ * What users and administrators do with accounts: the `/users` routes, and the mailed links
+ * (verification, password reset, e-mail change) whose routes sit under /auth.
+ */
 @Module({
-  imports: [UsersModule],
-  controllers: [UsersController],
+  imports: [UsersModule, MailModule],
+  controllers: [UsersController, AccountLinksController],
+  providers: [
+    LinkTokensRepository,
+    LinkMailer,
+    EmailVerificationService,
+    PasswordResetService,
+    EmailChangeService,
+  ],
 })
 export class AccountsModule {}

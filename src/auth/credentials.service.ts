@@ -12,6 +12,7 @@ import type { Principal } from './principal';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
 import { SessionsService } from './sessions/sessions.service';
+import { UserCreationHooks } from './user-creation-hooks';
 
 const invalidCredentials = () =>
   new ProblemException(
@@ -31,9 +32,10 @@ export class CredentialsService {
     private readonly sessions: SessionsService,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
+    private readonly creationHooks: UserCreationHooks,
   ) {}
 
-  /** The user and their first session, created together. */
+  /** The user, their first session and what the creation hooks add, created together. */
   async register(
     dto: RegisterDto,
     context: ClientContext,
@@ -44,6 +46,7 @@ export class CredentialsService {
         { email: dto.email, name: dto.name?.trim() ?? '', passwordHash },
         manager,
       );
+      await this.creationHooks.run(created, manager);
       const opened = await this.sessions.open(created.id, created.roles, context, { manager });
       if (!opened) throw new Error('the session of a user created in this transaction failed');
       return { user: created, issued: opened };

@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'refresh_token_reused'
   | 'forbidden'
   | 'email_taken'
+  | 'invalid_link'
   | 'too_many_requests'
   | 'service_unavailable'
   | 'not_found'

@@ -6,7 +6,12 @@ import { REVOCATION_CHANNEL } from './revocation-listener';
 import { RevokedSessionSet } from './revoked-session-set';
 
 export type RevokeReason =
-  'logout' | 'logout_all' | 'session_deleted' | 'password_changed' | 'refresh_token_reused';
+  | 'logout'
+  | 'logout_all'
+  | 'session_deleted'
+  | 'password_changed'
+  | 'password_reset'
+  | 'refresh_token_reused';
 
 /**
  * Ends sessions. The database announces each revocation to every other instance in the same
