@@ -37,7 +37,7 @@ export class EmailVerificationService implements OnModuleInit {
   }
 
   /** After the registration committed: send its mail now, and record it. */
-  @OnEvent('auth.user.registered')
+  @OnEvent('auth.user.registered', { async: true })
   registered(event: AuthEvent): void {
     this.sender.wake();
     this.events.publish('email_verification_sent', {
