@@ -12,6 +12,8 @@ import { LinkTokensRepository } from './links/link-tokens.repository';
 import { MailSender } from './mail/mail-sender';
 import type { ResetPasswordDto } from './dto/account-links.dto';
 
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
 /** A forgotten password: the mailed link, and the reset it allows. */
 @Injectable()
 export class PasswordResetService {
@@ -45,10 +47,13 @@ export class PasswordResetService {
   async request(email: string, context: ClientContext): Promise<void> {
     const userId = await this.dataSource.transaction(async (manager) => {
       const user = await this.users.lockByEmail(manager, email);
-      if (!user) return null;
-      if ((await this.linkMailer.secondsUntilNext(manager, user.id, 'reset_password')) > 0) {
-        return null;
-      }
+      // The same statements for an unknown address, so not even the load tells them apart.
+      const wait = await this.linkMailer.secondsUntilNext(
+        manager,
+        user?.id ?? NO_USER,
+        'reset_password',
+      );
+      if (!user || wait > 0) return null;
       await this.linkMailer.issue(manager, {
         userId: user.id,
         kind: 'reset_password',
