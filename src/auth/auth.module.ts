@@ -31,6 +31,7 @@ import { LoginAttemptsRepository } from './store/login-attempts.repository';
 import { RefreshTokensRepository } from './store/refresh-tokens.repository';
 import { SessionsRepository } from './store/sessions.repository';
 import { TokenResponder } from './token-responder';
+import { UserCreationHooks } from './user-creation-hooks';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenVerifier } from './tokens/access-token-verifier';
 import { AccessTokenGuard } from './tokens/access-token.guard';
@@ -106,6 +107,7 @@ const MINUTE_MS = 60_000;
     RolesGuard,
     GuardedRoutesCheck,
     TokenResponder,
+    UserCreationHooks,
     // store/: one repository per table
     AuditEventsRepository,
     DeletedSessionsRepository,
@@ -122,6 +124,7 @@ const MINUTE_MS = 60_000;
     LoginLockout,
     PasswordHasher,
     SessionRevoker,
+    UserCreationHooks,
     AuditEventsRepository,
     DeletedSessionsRepository,
     LoginAttemptsRepository,

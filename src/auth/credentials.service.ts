@@ -14,6 +14,7 @@ import type { Principal } from './principal';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
 import { SessionsService } from './sessions/sessions.service';
+import { UserCreationHooks } from './user-creation-hooks';
 
 const invalidCredentials = () =>
   new ProblemException(
@@ -46,11 +47,13 @@ export class CredentialsService {
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    private readonly creationHooks: UserCreationHooks,
   ) {}
 
   /**
-   * The user and their first session, created together; with AUTH_REQUIRE_VERIFIED_EMAIL
-   * the user alone (`issued` undefined): no session opens before the address is verified.
+   * The user, their first session and what the creation hooks add (the verification mail),
+   * created together; with AUTH_REQUIRE_VERIFIED_EMAIL the user alone (`issued` undefined):
+   * no session opens before the address is verified.
    */
   async register(
     dto: RegisterDto,
@@ -62,6 +65,7 @@ export class CredentialsService {
         { email: dto.email, name: dto.name?.trim() ?? '', passwordHash },
         manager,
       );
+      await this.creationHooks.run(created, manager);
       if (this.auth.requireVerifiedEmail) return { user: created, issued: undefined };
       const opened = await this.sessions.open(created.id, context, { manager });
       if (!opened) throw new Error('the session of a user created in this transaction failed');

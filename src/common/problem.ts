@@ -16,6 +16,7 @@ export type ProblemCode =
   | 'email_taken'
   | 'account_disabled'
   | 'email_not_verified'
+  | 'invalid_link'
   | 'too_many_requests'
   | 'service_unavailable'
   | 'not_found'

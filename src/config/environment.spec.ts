@@ -146,11 +146,31 @@ describe('validateEnvironment', () => {
       ['Hunter2-db-pw', 'db.internal', 'mysql'],
     ],
     ['REDIS_URL', 'http://:Redis-s3cret@cache.internal:6379', ['Redis-s3cret', 'cache.internal']],
+    ['SMTP_URL', 'http://mailer:Smtp-s3cret@mail.internal:587', ['Smtp-s3cret', 'mail.internal']],
   ])('names %s but prints none of its refused value', (name, value, secrets) => {
     const message = problemWith({ [name]: value }) ?? '';
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `));
     expect(message.split('\n')).toHaveLength(1);
     for (const secret of [value, ...secrets]) expect(message).not.toContain(secret);
+  });
+
+  it('accepts the mail settings and refuses bad ones by name', () => {
+    expect(
+      problemWith({
+        SMTP_URL: 'smtp://user:p%40ss@smtp.example.com:587',
+        MAIL_FROM: 'Latch <no-reply@example.com>',
+        APP_URL: 'https://app.example.com',
+        AUTH_VERIFY_TTL: '1d',
+        AUTH_RESET_TTL: '30m',
+        AUTH_MAIL_INTERVAL: '60',
+      }),
+    ).toBeUndefined();
+    expect(problemWith({ SMTP_URL: 'smtps://smtp.example.com:465' })).toBeUndefined();
+    expect(problemWith({ APP_URL: 'app.example.com' })).toMatch(/^Invalid configuration: APP_URL/);
+    expect(problemWith({ MAIL_FROM: 'nobody' })).toMatch(/^Invalid configuration: MAIL_FROM/);
+    expect(problemWith({ AUTH_RESET_TTL: '0' })).toMatch(
+      /AUTH_RESET_TTL must be greater than zero/,
+    );
   });
 
   it('still shows a refused value that cannot be a secret', () => {

@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateBy,
   validateSync,
@@ -100,6 +101,26 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() AUTH_REFRESH_KEY_FILE?: string;
 
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' }) REDIS_URL?: string;
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s/?#]+\/?(\?[^\s#]*)?$/, {
+    message: 'must be an smtp:// or smtps:// URL',
+  })
+  SMTP_URL?: string;
+  @IsOptional()
+  @MaxLength(320)
+  @Matches(/^[^\r\n]*@[^\r\n]+$/, {
+    message: 'must be an address such as Latch <no-reply@example.com>',
+  })
+  MAIL_FROM?: string;
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, {
+    message: 'must be an http:// or https:// URL without query or fragment',
+  })
+  APP_URL?: string;
+  @IsOptional() @IsDuration() AUTH_VERIFY_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_RESET_TTL?: string;
+  @IsOptional() @IsDuration() AUTH_MAIL_INTERVAL?: string;
 }
 
 /** Thrown when the environment is invalid; its message is one line naming the variable. */
@@ -150,7 +171,13 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
       'Invalid configuration: TRUST_PROXY=true (trust every hop, so any client can choose its own address) is refused when NODE_ENV=production; list the proxies (addresses or CIDR ranges) or give a hop count',
     );
   }
-  for (const name of ['AUTH_ACCESS_TTL', 'AUTH_REFRESH_TTL', 'AUTH_SESSION_MAX_AGE'] as const) {
+  for (const name of [
+    'AUTH_ACCESS_TTL',
+    'AUTH_REFRESH_TTL',
+    'AUTH_SESSION_MAX_AGE',
+    'AUTH_VERIFY_TTL',
+    'AUTH_RESET_TTL',
+  ] as const) {
     const value = env[name];
     if (value !== undefined && isDuration(value) && parseDuration(value) === 0) {
       throw new ConfigurationError(`Invalid configuration: ${name} must be greater than zero`);

@@ -101,6 +101,22 @@ export const refreshKeyConfig = registerAs('refreshKey', () => {
   };
 });
 
+/** Outgoing mail and the links it carries (accounts: verification, reset, e-mail change). */
+export const mailConfig = registerAs('mail', () => {
+  const env = validateEnvironment();
+  return {
+    production: env.NODE_ENV === 'production',
+    /** Unset: each mail becomes an .eml file under `fileDir`. */
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM ?? 'Latch <no-reply@localhost>',
+    appUrl: (env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    fileDir: resolve(env.DATA_DIR ?? './.data', 'mail'),
+    verifyTtl: seconds(env.AUTH_VERIFY_TTL, 86_400),
+    resetTtl: seconds(env.AUTH_RESET_TTL, 1800),
+    interval: seconds(env.AUTH_MAIL_INTERVAL, 60),
+  };
+});
+
 /** Optional shared infrastructure. */
 export const redisConfig = registerAs('redis', () => ({ url: validateEnvironment().REDIS_URL }));
 
@@ -111,4 +127,5 @@ export const allConfigs = [
   jwtConfig,
   redisConfig,
   refreshKeyConfig,
+  mailConfig,
 ];

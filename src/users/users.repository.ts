@@ -6,6 +6,16 @@ import { User } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
+const isUniqueViolation = (error: unknown) =>
+  (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code ===
+  UNIQUE_VIOLATION;
+const emailTaken = () =>
+  new ProblemException(
+    HttpStatus.CONFLICT,
+    'email_taken',
+    'an account with this email already exists',
+  );
+
 /** A user with the password hash, which no other read selects. */
 export type UserWithPasswordHash = User & { passwordHash: string };
 
@@ -76,15 +86,7 @@ export class UsersRepository {
       });
       return await manager.save(user);
     } catch (error) {
-      const code = (error as QueryFailedError & { driverError?: { code?: string } }).driverError
-        ?.code;
-      if (code === UNIQUE_VIOLATION) {
-        throw new ProblemException(
-          HttpStatus.CONFLICT,
-          'email_taken',
-          'an account with this email already exists',
-        );
-      }
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
   }
@@ -178,5 +180,63 @@ export class UsersRepository {
       changed ? { passwordHash, passwordChangedAt: () => 'now()' } : { passwordHash },
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  /** Whether an account has this (normalised) email. */
+  async emailExists(email: string): Promise<boolean> {
+    return (
+      (await this.users
+        .createQueryBuilder('user')
+        .where('lower(user.email) = lower(:email)', { email })
+        .getCount()) > 0
+    );
+  }
+
+  /** The user, its row locked until the transaction ends (one mail decision at a time). */
+  lockById(manager: EntityManager, id: string): Promise<User | null> {
+    return manager
+      .createQueryBuilder(User, 'user')
+      .setLock('pessimistic_write')
+      .where('user.id = :id', { id })
+      .getOne();
+  }
+
+  /** The user with this (normalised) email, its row locked until the transaction ends. */
+  lockByEmail(manager: EntityManager, email: string): Promise<User | null> {
+    return manager
+      .createQueryBuilder(User, 'user')
+      .setLock('pessimistic_write')
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  async markEmailVerified(manager: EntityManager, id: string): Promise<boolean> {
+    const result = await manager.update(User, { id }, { emailVerified: true });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** A password reset by mailed link: the new hash, and the address proven by that mail. */
+  async resetPassword(
+    manager: EntityManager,
+    id: string,
+    passwordHash: string,
+  ): Promise<User | null> {
+    const result = await manager.update(
+      User,
+      { id },
+      { passwordHash, passwordChangedAt: () => 'now()', emailVerified: true },
+    );
+    return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
+  }
+
+  /** Switches the address, verified; 409 email_taken when another account has it. */
+  async changeEmail(manager: EntityManager, id: string, email: string): Promise<User | null> {
+    try {
+      const result = await manager.update(User, { id }, { email, emailVerified: true });
+      return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw emailTaken();
+      throw error;
+    }
   }
 }

@@ -202,7 +202,11 @@ describe('audit events', () => {
         detail: {},
       });
       expect(Math.abs(event.at.getTime() - Date.now())).toBeLessThan(10_000);
-      expect(everything.map((e) => e.type)).toEqual(['user.registered', 'login.succeeded']);
+      expect(everything.map((e) => e.type)).toEqual([
+        'user.registered',
+        'email_verification_sent',
+        'login.succeeded',
+      ]);
       expect(JSON.stringify(everything)).not.toContain(PASSWORD);
     } finally {
       emitter.off('auth.login.succeeded', onLogin);

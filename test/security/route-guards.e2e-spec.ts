@@ -35,8 +35,12 @@ describe('every route is guarded or @Public()', () => {
     expect(open).toEqual([
       'GET /.well-known/jwks.json',
       'GET /health',
+      'POST /auth/email/confirm',
       'POST /auth/login',
+      'POST /auth/password/forgot',
+      'POST /auth/password/reset',
       'POST /auth/register',
+      'POST /auth/verify-email',
     ]);
   });
 

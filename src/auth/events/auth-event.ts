@@ -15,6 +15,15 @@ export const AUTH_EVENT_TYPES = [
   'account_enabled',
   'roles_changed',
   'account_deleted',
+  // Accounts (v1.1), spelled as docs/api.md lists them.
+  'email_verification_sent',
+  'email_verified',
+  'password_reset_requested',
+  'password_reset',
+  'email_change_requested',
+  'email_changed',
+  /** A mail the sender gave up on after its last attempt. */
+  'mail_failed',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

@@ -12,6 +12,7 @@ export type RevokeReason =
   | 'session_deleted'
   | 'password_changed'
   | 'refresh_token_reused'
+  | 'password_reset'
   | 'account_disabled'
   | 'roles_changed'
   | 'account_deleted';

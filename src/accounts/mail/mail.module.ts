@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { mailConfig } from '../../config/namespaces';
+import { EmlFileTransport } from './eml-file-transport';
+import { MailOutboxRepository } from './mail-outbox.repository';
+import { MailSender } from './mail-sender';
+import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
+import { SmtpTransport } from './smtp-transport';
+
+/** The outbox, its sender and the transport SMTP_URL chooses. */
+@Module({
+  providers: [
+    MailOutboxRepository,
+    MailSender,
+    {
+      provide: MAIL_TRANSPORT,
+      inject: [mailConfig.KEY],
+      useFactory: (config: ConfigType<typeof mailConfig>): MailTransport =>
+        config.smtpUrl
+          ? new SmtpTransport(config.smtpUrl, config.from)
+          : new EmlFileTransport(config.fileDir, config.from),
+    },
+  ],
+  exports: [MailOutboxRepository, MailSender],
+})
+export class MailModule {}

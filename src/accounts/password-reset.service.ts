@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { ClientContext } from '../auth/client-context';
+import { AuthEventBus } from '../auth/events/auth-event-bus';
+import { PasswordHasher } from '../auth/passwords/password-hasher';
+import { SessionRevoker } from '../auth/revocation/session-revoker';
+import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
+import { UsersRepository } from '../users/users.repository';
+import { invalidLink, LinkMailer } from './links/link-mailer';
+import { hashLinkToken, isLinkTokenShape } from './links/link-token';
+import { LinkTokensRepository } from './links/link-tokens.repository';
+import { MailSender } from './mail/mail-sender';
+import type { ResetPasswordDto } from './dto/account-links.dto';
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/** A forgotten password: the mailed link, and the reset it allows. */
+@Injectable()
+export class PasswordResetService {
+  private readonly logger = new Logger(PasswordResetService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly links: LinkTokensRepository,
+    private readonly linkMailer: LinkMailer,
+    private readonly sender: MailSender,
+    private readonly hasher: PasswordHasher,
+    private readonly revoker: SessionRevoker,
+    private readonly attempts: LoginAttemptsRepository,
+    private readonly events: AuthEventBus,
+  ) {}
+
+  /**
+   * Starts the work after the answer: the caller gets the same 202 at the same moment
+   * whether or not the account exists, and whether or not a mail goes out.
+   */
+  requestLater(email: string, context: ClientContext): void {
+    setImmediate(() => {
+      this.request(email, context).catch((error: Error) =>
+        this.logger.warn(`password reset request not handled: ${error.message}`),
+      );
+    });
+  }
+
+  /** Mails a reset link to an existing account, at most one per AUTH_MAIL_INTERVAL. */
+  async request(email: string, context: ClientContext): Promise<void> {
+    const userId = await this.dataSource.transaction(async (manager) => {
+      const user = await this.users.lockByEmail(manager, email);
+      // The same statements for an unknown address, so not even the load tells them apart.
+      const wait = await this.linkMailer.secondsUntilNext(
+        manager,
+        user?.id ?? NO_USER,
+        'reset_password',
+      );
+      if (!user || wait > 0) return null;
+      await this.linkMailer.issue(manager, {
+        userId: user.id,
+        kind: 'reset_password',
+        recipient: user.email,
+      });
+      return user.id;
+    });
+    if (!userId) return;
+    this.sender.wake();
+    this.events.publish('password_reset_requested', { userId, context });
+  }
+
+  /**
+   * Sets the password, marks the address verified (the link proved it) and spends every
+   * reset link of the user in one transaction; then ends every session of the user on every
+   * instance and clears the lockout.
+   */
+  async reset(dto: ResetPasswordDto, context: ClientContext): Promise<void> {
+    if (!isLinkTokenShape(dto.token)) throw invalidLink();
+    const hash = hashLinkToken(dto.token);
+    // A cheap look first, so a dead link costs no password hash.
+    if (!(await this.links.isUsable('reset_password', hash))) throw invalidLink();
+    const passwordHash = await this.hasher.hash(dto.newPassword);
+    const user = await this.dataSource.transaction(async (manager) => {
+      const spent = await this.links.spend(manager, 'reset_password', hash);
+      if (!spent) return null;
+      await this.links.spendAllOfUser(manager, spent.user_id, ['reset_password']);
+      return this.users.resetPassword(manager, spent.user_id, passwordHash);
+    });
+    if (!user) throw invalidLink();
+    await this.revoker.revokeAllOfUser(user.id, 'password_reset', context);
+    await this.attempts.clear(user.email);
+    this.events.publish('password_reset', { userId: user.id, context });
+  }
+}
