@@ -291,6 +291,12 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
       await rotate(a, user.refreshToken);
       await expectLive(second.accessToken);
 
+      // Registration queued a verification mail and a link: both must go with the user.
+      for (const table of ['mail_outbox', 'link_tokens']) {
+        expect(
+          await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [id]),
+        ).toBeGreaterThan(0);
+      }
       const response = await remove(id);
       expect(response.status).toBe(204);
       expect(response.text).toBe('');
@@ -301,6 +307,8 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
         ['users', 'id'],
         ['sessions', 'user_id'],
         ['notes', 'user_id'],
+        ['mail_outbox', 'user_id'],
+        ['link_tokens', 'user_id'],
       ]) {
         expect(
           await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]),
@@ -374,6 +382,8 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
         ['users', 'id'],
         ['sessions', 'user_id'],
         ['notes', 'user_id'],
+        ['mail_outbox', 'user_id'],
+        ['link_tokens', 'user_id'],
       ]) {
         expect(
           await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]),
