@@ -139,8 +139,8 @@ export function createLatchClient(options: LatchClientOptions) {
     const lifetime = expiresAt - at0;
     const ahead = Math.min(60000, lifetime / 3);
     usableUntil = expiresAt - Math.min(5000, lifetime / 10);
-    // jittered so that tabs whose tokens expire together do not all fire at once
-    refreshAt = Math.floor(expiresAt - ahead - Math.random() * ahead * 0.5);
+    // jittered (later, by up to half of `ahead`) so that tabs do not all fire at once
+    refreshAt = Math.floor(expiresAt - ahead + Math.random() * ahead * 0.5);
     timer = setTimeout(tick, Math.max(0, refreshAt - now()));
   }
   function tick() {
