@@ -1,0 +1,391 @@
+import type { components } from './openapi.js';
+
+type Schemas = components['schemas'];
+export type TokenResponse = Schemas['TokenResponse'];
+export type RegisterBody = Schemas['RegisterDto'];
+export type RegisterResponse = Schemas['RegisterResponse'];
+export type LoginBody = Schemas['LoginDto'];
+export type Me = Schemas['MeResponse'];
+export type Session = Schemas['SessionResponse'];
+export type ChangePasswordBody = Schemas['ChangePasswordDto'];
+export type User = Schemas['UserView'];
+
+export type LatchState = 'loading' | 'signed-in' | 'signed-out';
+/** Why a client is signed out: a server code, `logout` (here or in another tab), or `no_session`. */
+export type SignOutReason =
+  'logout' | 'no_session' | 'invalid_grant' | 'refresh_token_reused' | 'session_revoked';
+export type LatchEvent =
+  | { type: 'signed-in'; at: number }
+  | { type: 'refreshed'; at: number; byOtherTab: boolean }
+  | { type: 'signed-out'; at: number; reason: SignOutReason };
+
+/** Where the body transport keeps the refresh token (Node, native apps). */
+export interface RefreshTokenStorage {
+  get(): string | null | undefined | Promise<string | null | undefined>;
+  set(token: string | null): void | Promise<void>;
+}
+
+export interface LatchClientOptions {
+  /** The service, e.g. `https://auth.example.com`. */
+  baseUrl: string;
+  /** `cookie` (default in browsers): refresh token in the HttpOnly cookie; `body`: in `storage`. */
+  transport?: 'cookie' | 'body';
+  /** Body transport only; defaults to memory. */
+  storage?: RefreshTokenStorage;
+  fetch?: typeof fetch;
+  /** BroadcastChannel name shared by the tabs of an origin; `false` turns cross-tab off. */
+  channel?: string | false;
+}
+
+/** A refused call: `status` 0 and code `network_error` when no answer came. */
+export class LatchError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message = code,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'LatchError';
+  }
+}
+
+const FATAL = ['invalid_grant', 'refresh_token_reused', 'session_revoked'];
+const MAX_ATTEMPTS = 4;
+const ASK_WAIT = 150;
+const BUSY_WAIT = 2000;
+const COOLDOWN = 15000;
+const XRW = { 'x-requested-with': 'XMLHttpRequest' };
+
+type Message =
+  | ({ t: 'token'; at: number } & Grant)
+  | { t: 'ask' }
+  | { t: 'busy' }
+  | { t: 'out'; reason: SignOutReason };
+
+type Grant = Pick<TokenResponse, 'accessToken' | 'expiresIn' | 'sessionId'>;
+
+const now = () => Date.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export type LatchClient = ReturnType<typeof createLatchClient>;
+
+export function createLatchClient(options: LatchClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const browser = typeof document !== 'undefined';
+  const cookie = (options.transport ?? (browser ? 'cookie' : 'body')) === 'cookie';
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  let memory: string | null | undefined;
+  const storage: RefreshTokenStorage = options.storage ?? {
+    get: () => memory,
+    set: (token) => void (memory = token),
+  };
+  const channelName = options.channel ?? (cookie ? 'latch' : false);
+  const channel =
+    channelName && typeof BroadcastChannel !== 'undefined'
+      ? new BroadcastChannel(channelName)
+      : undefined;
+
+  let state: LatchState = 'loading';
+  let token: string | undefined;
+  let sessionId: string | undefined;
+  let expiresAt = 0; // local ms, from expiresIn and the local arrival time
+  let refreshAt = 0;
+  let at0 = 0; // when the current token arrived
+  let usableUntil = 0;
+  let cooldownUntil = 0;
+  let busyUntil = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inflight: Promise<void> | undefined;
+  let tokenWaiters: (() => void)[] = [];
+  const listeners = new Set<(event: LatchEvent) => void>();
+
+  const emit = (event: LatchEvent) => listeners.forEach((listener) => listener(event));
+  const post = (message: Message) => channel?.postMessage(message);
+  const usable = () => !!token && now() < usableUntil;
+  const grant = (): Message => ({
+    t: 'token',
+    accessToken: token!,
+    expiresIn: (expiresAt - at0) / 1000,
+    at: at0,
+    sessionId: sessionId!,
+  });
+
+  function request(path: string, method: string, body?: unknown, auth?: string) {
+    return doFetch(base + path, {
+      method,
+      credentials: cookie ? 'include' : 'same-origin',
+      headers: {
+        ...XRW,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  }
+
+  async function failure(response: Response): Promise<LatchError> {
+    const body = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
+    return new LatchError(
+      response.status,
+      body.code ?? `http_${response.status}`,
+      body.detail ?? response.statusText,
+      body,
+    );
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    const lifetime = expiresAt - at0;
+    const ahead = Math.min(60000, lifetime / 3);
+    usableUntil = expiresAt - Math.min(5000, lifetime / 10);
+    // jittered (later, by up to half of `ahead`) so that tabs do not all fire at once
+    refreshAt = Math.floor(expiresAt - ahead + Math.random() * ahead * 0.5);
+    timer = setTimeout(tick, Math.max(0, refreshAt - now()));
+  }
+  function tick() {
+    if (state !== 'signed-in') return;
+    // another tab announced a refresh: give it a moment, but never longer than BUSY_WAIT
+    if (now() < busyUntil && now() < usableUntil - 500) {
+      timer = setTimeout(tick, 250);
+      return;
+    }
+    if (now() < cooldownUntil) {
+      timer = setTimeout(tick, cooldownUntil - now());
+      return;
+    }
+    refresh().catch(() => {});
+  }
+
+  function accept(data: Grant, at: number, byOtherTab: boolean) {
+    token = data.accessToken;
+    sessionId = data.sessionId;
+    at0 = at;
+    expiresAt = at + data.expiresIn * 1000;
+    cooldownUntil = 0;
+    schedule();
+    const first = state !== 'signed-in';
+    state = 'signed-in';
+    tokenWaiters.forEach((wake) => wake());
+    tokenWaiters = [];
+    if (!byOtherTab) post(grant());
+    emit(first ? { type: 'signed-in', at } : { type: 'refreshed', at, byOtherTab });
+  }
+
+  async function signOut(reason: SignOutReason, broadcast: boolean) {
+    clearTimeout(timer);
+    token = undefined;
+    expiresAt = refreshAt = usableUntil = 0;
+    if (!cookie) await storage.set(null);
+    if (broadcast) post({ t: 'out', reason });
+    if (state === 'signed-out') return;
+    state = 'signed-out';
+    emit({ type: 'signed-out', at: now(), reason });
+  }
+
+  async function refreshOnce(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      // a tab about to refresh first checks whether another tab already did
+      if (token && now() < refreshAt) return;
+      let response: Response | undefined;
+      let error: LatchError;
+      const stored = cookie ? undefined : await storage.get();
+      if (!cookie && !stored) {
+        await signOut('no_session', false);
+        throw new LatchError(401, 'no_session');
+      }
+      post({ t: 'busy' });
+      try {
+        response = await request('/auth/refresh', 'POST', cookie ? {} : { refreshToken: stored });
+      } catch {
+        // offline, DNS, CORS: retried below
+      }
+      if (response?.ok) {
+        const data = (await response.json()) as TokenResponse;
+        if (!cookie && data.refreshToken) await storage.set(data.refreshToken);
+        accept(data, now(), false);
+        return;
+      }
+      if (response) {
+        error = await failure(response);
+        const status = response.status;
+        if (status === 401) {
+          const reason = FATAL.includes(error.code)
+            ? (error.code as SignOutReason)
+            : 'invalid_grant';
+          // a tab that never signed in (no cookie at start) has nobody to sign out
+          await signOut(state === 'signed-in' ? reason : 'no_session', state === 'signed-in');
+          throw error;
+        }
+        if (status < 500 && status !== 429 && status !== 408) throw error;
+      } else {
+        error = new LatchError(0, 'network_error');
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        cooldownUntil = now() + COOLDOWN * (0.75 + Math.random() / 2);
+        if (state === 'signed-in') {
+          clearTimeout(timer);
+          timer = setTimeout(tick, cooldownUntil - now());
+        }
+        throw error;
+      }
+      const retryAfter = Number(response?.headers.get('retry-after')) * 1000 || 0;
+      const backoff = Math.min(8000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(Math.min(Math.max(backoff, retryAfter), 30000));
+    }
+  }
+
+  /** Single flight: every caller that needs a refresh now shares one request. */
+  function refresh(): Promise<void> {
+    return (inflight ??= refreshOnce().finally(() => (inflight = undefined)));
+  }
+
+  function waitForToken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      tokenWaiters.push(resolve);
+      setTimeout(resolve, ms);
+    });
+  }
+
+  async function restore(): Promise<LatchState> {
+    if (channel) {
+      post({ t: 'ask' });
+      await waitForToken(ASK_WAIT);
+      if (!usable() && now() < busyUntil) await waitForToken(BUSY_WAIT);
+    }
+    if (!usable()) {
+      try {
+        await refresh();
+      } catch {
+        // signed out, or stays loading and retries after the cooldown
+      }
+    }
+    return state;
+  }
+
+  if (channel) {
+    channel.onmessage = ({ data }: MessageEvent<Message>) => {
+      if (data.t === 'token') {
+        if (data.at + data.expiresIn * 1000 > expiresAt) accept(data, data.at, true);
+      } else if (data.t === 'ask') {
+        if (usable()) post(grant());
+      } else if (data.t === 'busy') {
+        busyUntil = now() + BUSY_WAIT;
+      } else if (data.t === 'out') {
+        void signOut(data.reason, false);
+      }
+    };
+  }
+
+  const wake = () => {
+    if (state === 'signed-in' && now() >= refreshAt) refresh().catch(() => {});
+  };
+  if (browser) {
+    document.addEventListener('visibilitychange', () => !document.hidden && wake());
+    addEventListener('online', () => {
+      cooldownUntil = 0;
+      wake();
+    });
+  }
+
+  // after the caller had a chance to subscribe with onChange
+  const ready = Promise.resolve().then(restore);
+
+  /** The access token, refreshed first when it is due; undefined when signed out. */
+  async function getAccessToken(): Promise<string | undefined> {
+    if (state === 'loading') await ready;
+    if (state !== 'signed-in') return undefined;
+    if (now() >= refreshAt) {
+      if (!usable()) await refresh();
+      else if (now() >= cooldownUntil) refresh().catch(() => {});
+    }
+    return token;
+  }
+
+  /** fetch with the access token; a 401 token_expired gets one refresh and one retry. */
+  async function authFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(input, base + '/');
+    const own = url.origin === new URL(base).origin;
+    const send = async () => {
+      const sent = await getAccessToken();
+      const headers = new Headers(init.headers);
+      if (sent) headers.set('authorization', `Bearer ${sent}`);
+      if (own) headers.set('x-requested-with', XRW['x-requested-with']);
+      return [await doFetch(url, { ...init, headers }), sent] as const;
+    };
+    let [response, sent] = await send();
+    for (let retried = false; response.status === 401; retried = true) {
+      const { code } = await failure(response.clone());
+      if (FATAL.includes(code)) await signOut(code as SignOutReason, true);
+      if (code !== 'token_expired' || retried) break;
+      if (sent === token) refreshAt = usableUntil = 0;
+      [response, sent] = await send();
+    }
+    return response;
+  }
+
+  async function call<T>(path: string, method = 'GET', body?: unknown): Promise<T> {
+    const response = await authFetch(base + path, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) throw await failure(response);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+
+  async function signIn<T extends TokenResponse>(path: string, body: unknown): Promise<T> {
+    const response = await request(path, 'POST', body);
+    if (!response.ok) throw await failure(response);
+    const data = (await response.json()) as T;
+    if (!cookie && data.refreshToken) await storage.set(data.refreshToken);
+    accept(data, now(), false);
+    delete data.refreshToken;
+    return data;
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get sessionId() {
+      return sessionId;
+    },
+    /** Resolves once the client knows whether it is signed in (cookie or stored token). */
+    ready,
+    onChange(listener: (event: LatchEvent) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    getAccessToken,
+    fetch: authFetch,
+    register: (body: RegisterBody) => signIn<RegisterResponse>('/auth/register', body),
+    login: (body: LoginBody) => signIn<TokenResponse>('/auth/login', body),
+    async logout() {
+      try {
+        const stored = cookie ? undefined : await storage.get();
+        await request('/auth/logout', 'POST', stored ? { refreshToken: stored } : {}, token);
+      } finally {
+        await signOut('logout', true);
+      }
+    },
+    async logoutAll() {
+      await call('/auth/logout-all', 'POST');
+      await signOut('logout', true);
+    },
+    me: () => call<Me>('/auth/me'),
+    sessions: () => call<Session[]>('/auth/sessions'),
+    async endSession(id: string) {
+      await call(`/auth/sessions/${encodeURIComponent(id)}`, 'DELETE');
+      if (id === sessionId) await signOut('logout', true);
+    },
+    changePassword: (body: ChangePasswordBody) => call<void>('/auth/password', 'POST', body),
+    /** Refresh now (single flight); rejects with a LatchError when it cannot. */
+    refresh,
+    /** Stops timers and the cross-tab channel. */
+    close() {
+      clearTimeout(timer);
+      channel?.close();
+    },
+  };
+}

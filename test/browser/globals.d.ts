@@ -1,0 +1,14 @@
+// The few browser globals the page.evaluate callbacks use (the root tsconfig has no DOM
+// library); the demo app puts its @latch/client on window (examples/web/src/main.ts).
+declare global {
+  var window: { latch: { fetch(path: string): Promise<{ ok: boolean; status: number }> } };
+  var document: {
+    cookie: string;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+  var localStorage: Record<string, string>;
+  var sessionStorage: Record<string, string>;
+  var indexedDB: { databases(): Promise<unknown[]> };
+}
+
+export {};

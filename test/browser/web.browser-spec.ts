@@ -1,0 +1,369 @@
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { once } from 'node:events';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort, LatchProcess } from '../support/latch-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+// The demo app (examples/web, built by `npm test`) in Debian's Chromium, against the built
+// service with 4 s access tokens. App on localhost:<app>, service on localhost:<service>
+// (same site, so the SameSite=Strict cookie flows), a foreign page on 127.0.0.1:<foreign>.
+
+const TTL = 4;
+const ROOT = join(__dirname, '..', '..');
+const DIST = join(ROOT, 'examples', 'web', 'dist');
+const ARTIFACTS = join(ROOT, 'artifacts', 'browser');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
+
+let db: TestDatabase;
+let latch: LatchProcess;
+let browser: Browser;
+let app: Server;
+let foreign: Server;
+let appUrl: string;
+let serviceUrl: string;
+let foreignUrl: string;
+let users = 0;
+let continuous: ReturnType<typeof continuousCalls>;
+
+async function listen(server: Server, port: number, host: string) {
+  server.listen(port, host);
+  await once(server, 'listening');
+}
+
+beforeAll(async () => {
+  const [appPort, foreignPort] = [await freePort(), await freePort()];
+  db = await createTestDatabase();
+  latch = await LatchProcess.spawn({
+    DATA_DIR: db.dataDir,
+    DATABASE_URL: db.url,
+    AUTH_LOGIN_RATE_LIMIT: '0',
+    AUTH_ACCESS_TTL: String(TTL),
+    AUTH_REFRESH_TRANSPORT: 'cookie',
+    CORS_ORIGINS: `http://localhost:${appPort}`,
+  });
+  await latch.waitHealthy();
+  serviceUrl = `http://localhost:${latch.port}`;
+  appUrl = `http://localhost:${appPort}`;
+  foreignUrl = `http://127.0.0.1:${foreignPort}`;
+
+  app = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', appUrl).pathname;
+    if (path === '/config.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      response.end(`window.LATCH_URL = ${JSON.stringify(serviceUrl)};`);
+      return;
+    }
+    const file = join(DIST, path === '/' ? 'index.html' : path.replace(/\.\./g, ''));
+    if (!existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(response);
+  });
+  await listen(app, appPort, '127.0.0.1');
+
+  foreign = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end('<!doctype html><title>elsewhere</title><p>another site</p>');
+  });
+  await listen(foreign, foreignPort, '127.0.0.1');
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  continuous = continuousCalls();
+  continuous.catch(() => undefined); // awaited by its own case below
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  app?.close();
+  foreign?.close();
+  await latch?.stop();
+  await db?.drop();
+});
+
+const state = (page: Page) => page.locator('#status').getAttribute('data-state');
+const waitState = (page: Page, value: string, timeout = 10_000) =>
+  page.waitForSelector(`#status[data-state="${value}"]`, { timeout });
+
+async function openApp(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(appUrl);
+  return page;
+}
+
+/** Registers a new user through the demo's form; resolves when the page shows signed-in. */
+async function register(page: Page): Promise<{ email: string; password: string }> {
+  const email = `user${++users}-${Date.now()}@example.com`;
+  const password = 'correct horse battery';
+  await waitState(page, 'signed-out');
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('#register');
+  await waitState(page, 'signed-in');
+  return { email, password };
+}
+
+/** An API call through the page's client (window.latch): status, or the error's text. */
+const call = (page: Page, path = '/auth/me') =>
+  page.evaluate(async (p) => {
+    try {
+      return (await window.latch.fetch(p)).status;
+    } catch (error) {
+      return String(error);
+    }
+  }, path);
+
+/** POST /auth/refresh requests (not preflights) and their answers, across a context. */
+function watchRefreshes(context: BrowserContext) {
+  const log = { requests: 0, statuses: [] as number[], codes: [] as string[] };
+  context.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/auth/refresh')) log.requests++;
+  });
+  context.on('response', (response) => {
+    const request = response.request();
+    if (request.method() !== 'POST' || !request.url().endsWith('/auth/refresh')) return;
+    log.statuses.push(response.status());
+    if (response.status() >= 400) {
+      void response
+        .json()
+        .then((body: { code: string }) => log.codes.push(body.code))
+        .catch(() => undefined);
+    }
+  });
+  return log;
+}
+
+// Started in beforeAll and checked last, so its 60 s overlap the other cases (and their load)
+// instead of adding to the suite's time.
+async function continuousCalls() {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await register(page);
+  const refreshes = watchRefreshes(context);
+  const result = await page.evaluate(async () => {
+    const failures: string[] = [];
+    let ok = 0;
+    const end = Date.now() + 60_000;
+    for (let i = 0; Date.now() < end; i++) {
+      try {
+        const response = await window.latch.fetch(i % 2 ? '/auth/me' : '/notes');
+        if (response.ok) ok++;
+        else failures.push(String(response.status));
+      } catch (error) {
+        failures.push(String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { ok, failures };
+  });
+  const error = await page.textContent('#error');
+  const finalState = await state(page);
+  await context.close();
+  return { ...result, refreshes, error, finalState };
+}
+
+it('reload keeps the user signed in from the HttpOnly cookie alone; no token in web storage', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await register(page);
+  await page.click('#whoami');
+  await page.waitForFunction(() => document.querySelector('#me')?.textContent?.includes('@'));
+  await page.screenshot({ path: join(ARTIFACTS, 'demo-signed-in.png'), fullPage: true });
+  const docs = join(ROOT, 'docs', 'browser-demo.png');
+  if (!existsSync(docs)) await page.screenshot({ path: docs, fullPage: true });
+
+  await page.reload();
+  await waitState(page, 'signed-in');
+  expect(await call(page)).toBe(200);
+
+  const cookies = await context.cookies(serviceUrl + '/auth');
+  const refresh = cookies.find((cookie) => cookie.name === 'refresh_token');
+  expect(refresh).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/auth' });
+  const seen = await page.evaluate(async () => ({
+    cookie: document.cookie,
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+    databases: (await indexedDB.databases()).length,
+  }));
+  expect(seen).toEqual({ cookie: '', local: 0, session: 0, databases: 0 });
+  const html = await page.content();
+  expect(html).not.toContain(refresh!.value);
+  await context.close();
+});
+
+it('five tabs whose tokens expire together: no sign-out, no reuse, <= 2 refreshes per period', async () => {
+  const context = await browser.newContext();
+  const first = await openApp(context);
+  await register(first);
+  const tabs = [first];
+  for (let i = 0; i < 4; i++) tabs.push(await openApp(context));
+  await Promise.all(tabs.map((tab) => waitState(tab, 'signed-in')));
+
+  const refreshes = watchRefreshes(context);
+  const periods = 6;
+  const started = Date.now();
+  const failures: unknown[] = [];
+  while (Date.now() - started < periods * TTL * 1000) {
+    const statuses = await Promise.all(tabs.map((tab) => call(tab)));
+    failures.push(...statuses.filter((status) => status !== 200));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  const perPeriod = refreshes.requests / periods;
+  console.log(
+    `five tabs: ${refreshes.requests} refreshes in ${periods} periods of ${TTL} s (${perPeriod.toFixed(2)} per period)`,
+  );
+  expect(failures).toEqual([]);
+  expect(refreshes.codes).not.toContain('refresh_token_reused');
+  expect(refreshes.statuses.every((status) => status === 200)).toBe(true);
+  for (const tab of tabs) expect(await state(tab)).toBe('signed-in');
+  expect(perPeriod).toBeLessThanOrEqual(2);
+  await context.close();
+}, 120_000);
+
+it('sign-out in tab A shows in tab B within one second, and B is refused', async () => {
+  const context = await browser.newContext();
+  const a = await openApp(context);
+  await register(a);
+  const b = await openApp(context);
+  await waitState(b, 'signed-in');
+  const clicked = Date.now();
+  await a.click('#logout');
+  await waitState(b, 'signed-out', 1_000);
+  console.log(`tab B signed out ${Date.now() - clicked} ms after the click in tab A`);
+  expect(await call(b)).toBe(401);
+  await b.reload();
+  await waitState(b, 'signed-out');
+  await context.close();
+});
+
+it('a session ended from another device shows signed-out at the next call', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  const user = await register(page);
+  const other = await latch.http.post('/auth/login', user);
+  const token = other.body.accessToken as string;
+  const sessions = await latch.http.get('/auth/sessions', { token });
+  const mine = (sessions.body as { id: string; current: boolean }[]).find((s) => !s.current)!;
+  const ended = await latch.http.delete(`/auth/sessions/${mine.id}`, { token });
+  expect(ended.status).toBe(204);
+  await page.click('#whoami');
+  await waitState(page, 'signed-out', 5_000);
+  expect(await page.textContent('#status')).toContain('session_revoked');
+  await context.close();
+});
+
+it('offline during a refresh, then online: still signed in, calls work again', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await register(page);
+  const refreshes = watchRefreshes(context);
+  await context.setOffline(true);
+  await page.waitForTimeout((TTL + 1) * 1000); // the refresh ahead of expiry fails, then expiry
+  expect(refreshes.requests).toBeGreaterThan(0);
+  expect(await state(page)).toBe('signed-in');
+  await context.setOffline(false);
+  let status: number | string = 0;
+  for (const deadline = Date.now() + 10_000; status !== 200 && Date.now() < deadline;) {
+    status = await call(page);
+    if (status !== 200) await page.waitForTimeout(250);
+  }
+  expect(status).toBe(200);
+  expect(await state(page)).toBe('signed-in');
+  await context.close();
+}, 60_000);
+
+it('laptop sleep: timers frozen past expiry, then resumed: the first call refreshes and succeeds', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install();
+  await page.goto(appUrl);
+  await register(page);
+  const refreshes = watchRefreshes(context);
+  await page.clock.pauseAt(Date.now() + 100); // no timer runs from here
+  await page.waitForTimeout((TTL + 1) * 1000);
+  await page.clock.setSystemTime(Date.now() + 60_000); // the clock moved, timers did not
+  expect(refreshes.requests).toBe(0);
+  const order: string[] = [];
+  context.on('request', (request) => {
+    if (request.method() !== 'OPTIONS') order.push(new URL(request.url()).pathname);
+  });
+  expect(await call(page)).toBe(200);
+  expect(order.slice(0, 2)).toEqual(['/auth/refresh', '/auth/me']);
+  await page.clock.resume();
+  expect(await state(page)).toBe('signed-in');
+  await context.close();
+}, 60_000);
+
+it('a page on another site cannot get tokens with the cookie', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  await register(page);
+  const evil = await context.newPage();
+  const sentCookies: string[] = [];
+  evil.on('request', (request) => {
+    void request.allHeaders().then((headers) => {
+      if (headers.cookie) sentCookies.push(headers.cookie);
+    });
+  });
+  await evil.goto(foreignUrl);
+  const attempts = await evil.evaluate(async (service) => {
+    const results: string[] = [];
+    for (const init of [
+      {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json', 'x-requested-with': 'XMLHttpRequest' },
+        body: '{}',
+      },
+      { method: 'POST', credentials: 'include', body: '{}' },
+      { method: 'POST', credentials: 'include', mode: 'no-cors', body: '{}' },
+    ] as RequestInit[]) {
+      try {
+        const response = await fetch(`${service}/auth/refresh`, init);
+        results.push(`${response.type} ${response.status} ${await response.text()}`);
+      } catch (error) {
+        results.push(String(error));
+      }
+    }
+    return results;
+  }, serviceUrl);
+  for (const result of attempts) expect(result).not.toMatch(/accessToken|eyJ/);
+  expect(attempts[2]).toMatch(/^(opaque 0 $|TypeError)/); // nothing readable
+  expect(sentCookies.join()).not.toContain('refresh_token');
+  // the real app was not disturbed (no rotation, no reuse)
+  expect(await call(page)).toBe(200);
+  await page.reload();
+  await waitState(page, 'signed-in');
+  await context.close();
+});
+
+it('60 s of continuous API calls across many expiries: zero failures', async () => {
+  const result = await continuous;
+  console.log(
+    `continuous: ${result.ok} calls, ${result.refreshes.requests} refreshes in 60 s of ${TTL} s tokens`,
+  );
+  expect(result.failures).toEqual([]);
+  expect(result.ok).toBeGreaterThan(200);
+  expect(result.refreshes.requests).toBeGreaterThanOrEqual(60 / TTL - 1);
+  expect(result.refreshes.statuses.every((status) => status === 200)).toBe(true);
+  expect(result.error).toBe('');
+  expect(result.finalState).toBe('signed-in');
+}, 120_000);
