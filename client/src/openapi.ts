@@ -553,7 +553,7 @@ export interface components {
       newPassword: string;
     };
     ChangeEmailDto: {
-      /** @example ada@new.example.com */
+      /** @example ada@example.com */
       newEmail: string;
       /** Format: password */
       currentPassword: string;

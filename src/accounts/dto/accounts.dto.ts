@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -8,13 +8,12 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Length,
   Matches,
   Max,
   Min,
   ValidateIf,
 } from 'class-validator';
-import { PASSWORD_MAX } from '../../auth/dto/credentials.dto';
+import { CurrentPasswordField } from '../../common/credential-fields';
 import { MAX_ROLES, ROLE_PATTERN } from '../../users/user-roles';
 
 export const PAGE_LIMIT_MAX = 200;
@@ -80,8 +79,6 @@ export class UpdateUserDto {
 }
 
 export class DeleteAccountDto {
-  @ApiProperty({ maxLength: PASSWORD_MAX, format: 'password', description: 'the current password' })
-  @IsString()
-  @Length(1, PASSWORD_MAX)
+  @CurrentPasswordField('the current password')
   password!: string;
 }

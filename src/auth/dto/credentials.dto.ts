@@ -1,32 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  IsEmail,
-  IsOptional,
-  IsString,
-  Length,
-  MaxLength,
-  NotContains,
-  ValidateIf,
-} from 'class-validator';
-
-const normaliseEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
-
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength, NotContains, ValidateIf } from 'class-validator';
+import { CurrentPasswordField, EmailField, NewPasswordField } from '../../common/credential-fields';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(normaliseEmail)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @EmailField('email')
   email!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, format: 'password' })
-  @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @NewPasswordField()
   password!: string;
 
   @ApiPropertyOptional({ example: 'Ada Lovelace', maxLength: 200 })
@@ -39,16 +19,10 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(normaliseEmail)
-  @IsString()
-  @MaxLength(254)
-  @IsEmail({}, { message: 'email must be an email address' })
+  @EmailField('email')
   email!: string;
 
-  @ApiProperty({ maxLength: PASSWORD_MAX, format: 'password' })
-  @IsString()
-  @Length(1, PASSWORD_MAX)
+  @CurrentPasswordField()
   password!: string;
 }
 
@@ -61,13 +35,9 @@ export class RefreshDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ maxLength: PASSWORD_MAX, format: 'password' })
-  @IsString()
-  @Length(1, PASSWORD_MAX)
+  @CurrentPasswordField()
   currentPassword!: string;
 
-  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, format: 'password' })
-  @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @NewPasswordField()
   newPassword!: string;
 }
