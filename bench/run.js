@@ -10,7 +10,7 @@ const { parseArgs, USAGE } = require('./lib/args');
 const { ARGON2_PARAMETERS } = require('./lib/baselines/argon2');
 const { installSignalHandlers, runCleanup, wasInterrupted } = require('./lib/cleanup');
 const { withClient } = require('./lib/database');
-const { prepareEnvironment } = require('./lib/environment');
+const { describeMachine, prepareEnvironment } = require('./lib/environment');
 const { latchOverrides } = require('./lib/latch-process');
 const { runPlan } = require('./lib/plan');
 const { sleep } = require('./lib/proc');
@@ -78,12 +78,7 @@ async function main() {
   const results = {
     startedAt: startedAt.toISOString(),
     options,
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      node: process.version,
-      loadAverageAtStart: os.loadavg(),
-    },
+    machine: describeMachine(),
     latchOverrides: latchOverrides(),
     startup: {},
     scenarios: {},

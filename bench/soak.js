@@ -13,7 +13,7 @@ const { Client } = require('pg');
 const { installSignalHandlers, onCleanup, runCleanup, wasInterrupted } = require('./lib/cleanup');
 const { cpuProbe } = require('./lib/cpu');
 const { redactUrl } = require('./lib/database');
-const { prepareEnvironment } = require('./lib/environment');
+const { describeMachine, prepareEnvironment } = require('./lib/environment');
 const { createClient } = require('./lib/http-client');
 const { latchOverrides } = require('./lib/latch-process');
 const { sleep, stopChild } = require('./lib/proc');
@@ -264,12 +264,7 @@ async function main() {
   const results = {
     startedAt: startedAt.toISOString(),
     options: { ...options, seconds },
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      node: process.version,
-      loadAverageAtStart: os.loadavg(),
-    },
+    machine: describeMachine(),
     latchOverrides: latchOverrides(),
     mix: MIX,
     shortLivedSessions: SHORT_LIVED,

@@ -47,4 +47,14 @@ async function prepareEnvironment({ serverUrl, profileDir, runStamp, log, latchO
   return environment;
 }
 
-module.exports = { prepareEnvironment };
+/** The machine a run's figures were taken on, recorded beside them. */
+function describeMachine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    node: process.version,
+    loadAverageAtStart: os.loadavg(),
+  };
+}
+
+module.exports = { describeMachine, prepareEnvironment };

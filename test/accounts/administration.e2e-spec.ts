@@ -56,6 +56,21 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
     }
   }
 
+  /** Nothing of the user is left: the account, its sessions, notes, queued mails and links. */
+  async function expectUserDataGone(id: string): Promise<void> {
+    for (const [table, column] of [
+      ['users', 'id'],
+      ['sessions', 'user_id'],
+      ['notes', 'user_id'],
+      ['mail_outbox', 'user_id'],
+      ['link_tokens', 'user_id'],
+    ]) {
+      expect(
+        await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]),
+      ).toBe(0);
+    }
+  }
+
   const eventsOf = async (userId: string, type: string) => {
     await new Promise((resolve) => setTimeout(resolve, 100)); // the audit log writes in batches
     return a.sql<{ detail: Record<string, string> }>(
@@ -303,17 +318,7 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
       await expectRevokedAtOnce(user.accessToken);
       await expectRevokedAtOnce(second.accessToken);
       expectProblem(await refresh(b, second.refreshToken), 401, 'invalid_grant');
-      for (const [table, column] of [
-        ['users', 'id'],
-        ['sessions', 'user_id'],
-        ['notes', 'user_id'],
-        ['mail_outbox', 'user_id'],
-        ['link_tokens', 'user_id'],
-      ]) {
-        expect(
-          await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]),
-        ).toBe(0);
-      }
+      await expectUserDataGone(id);
       expect(
         await countRows(
           a,
@@ -378,17 +383,7 @@ describe(`administration (${shared ? 'two instances, one PostgreSQL' : 'embedded
       expect(response.status).toBe(204);
       await expectRevokedAtOnce(user.accessToken);
       await expectRevokedAtOnce(second.accessToken);
-      for (const [table, column] of [
-        ['users', 'id'],
-        ['sessions', 'user_id'],
-        ['notes', 'user_id'],
-        ['mail_outbox', 'user_id'],
-        ['link_tokens', 'user_id'],
-      ]) {
-        expect(
-          await countRows(a, `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id]),
-        ).toBe(0);
-      }
+      await expectUserDataGone(id);
       expect((await eventsOf(id, 'account_deleted'))[0].detail).toEqual({ actorId: id });
       const again = await registerUser(a.http, user.email);
       expect(again.user!.id).not.toBe(id);
