@@ -50,7 +50,7 @@ describe('TotpSecretCipher', () => {
     expect(resealed.keyId).not.toBe(sealed.keyId);
     expect(after.isStale(resealed.keyId)).toBe(false);
     // Once the old key leaves the ring, what it sealed cannot be opened.
-    expect(() => cipherWith(newKey).open(sealed, USER)).toThrow(/not in AUTH_MFA_KEY/);
+    expect(() => cipherWith(newKey).open(sealed, USER)).toThrow(/which is not in AUTH_MFA_KEY/);
   });
 
   it('requires a key in production', () => {
