@@ -37,6 +37,7 @@ describe('every route is guarded or @Public()', () => {
       'GET /health',
       'POST /auth/email/confirm',
       'POST /auth/login',
+      'POST /auth/login/mfa',
       'POST /auth/password/forgot',
       'POST /auth/password/reset',
       'POST /auth/register',
