@@ -386,6 +386,31 @@ describe('TOTP enrolment', () => {
       ).toBe(200);
     });
 
+    it('refuses a code already accepted: the one that confirmed, or one that logged in', async () => {
+      const user = await enableTotp(t, clock);
+      const confirmCode = codeAt(user.secret, clock.now - 30_000);
+      expectProblem(
+        await disableTotp(t, user.accessToken, { code: confirmCode }),
+        401,
+        'invalid_mfa_code',
+      );
+      const loginCode = clock.code(user.secret);
+      await loginWithCode(t, clock, user);
+      if (loginCode !== clock.code(user.secret)) {
+        clock.tick(-1);
+        expectProblem(
+          await disableTotp(t, user.accessToken, { code: loginCode }),
+          401,
+          'invalid_mfa_code',
+        );
+        clock.tick();
+      }
+      expect((await mfaStatus(t, user.accessToken)).body.totpEnabled).toBe(true);
+      expect(
+        (await disableTotp(t, user.accessToken, { code: clock.code(user.secret) })).status,
+      ).toBe(204);
+    });
+
     it('when TOTP was never on, DELETE is 404 not_found', async () => {
       const user = await registerUser(t.http);
       expectProblem(await disableTotp(t, user.accessToken, { code: '123456' }), 404, 'not_found');

@@ -8,10 +8,11 @@
 import { expectTokenResponse } from '../auth/helpers';
 import { expectProblem } from '../support/forge';
 import { refreshCookie } from '../support/refresh-token';
-import { PASSWORD, startApp, TestApp } from '../support/test-app';
+import { login, PASSWORD, registerUser, startApp, TestApp, uniqueEmail } from '../support/test-app';
 import {
   amrOf,
   codeAt,
+  disableTotp,
   enableTotp,
   loginMfa,
   mfaToken,
@@ -307,6 +308,76 @@ describe('login with TOTP', () => {
       // The code itself was never spent: a fresh mfaToken with the right code logs in.
       const fresh = await loginMfa(t, { mfaToken: await mfaToken(t, user.email), code: right });
       expect(fresh.status).toBe(200);
+    });
+  });
+
+  describe('between the two steps', () => {
+    it('an account disabled by an administrator cannot finish: no session, 401 invalid_grant or 403 account_disabled', async () => {
+      const registered = await registerUser(t.http, uniqueEmail('admin'));
+      await t.sql(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [registered.user!.id]);
+      const admin = await login(t.http, registered.email);
+      const user = await enableTotp(t, clock);
+      const token = await mfaToken(t, user.email);
+      const disabled = await t.http.patch(
+        `/users/${user.user!.id}`,
+        { disabled: true },
+        { token: admin.accessToken },
+      );
+      expect(disabled.status).toBe(200);
+      const response = await loginMfa(t, { mfaToken: token, code: clock.code(user.secret) });
+      expect([401, 403]).toContain(response.status);
+      expectProblem(
+        response,
+        response.status,
+        response.status === 401 ? 'invalid_grant' : 'account_disabled',
+      );
+      const sessions = await t.sql(
+        `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+        [user.user!.id],
+      );
+      expect(sessions[0].n).toBe(0);
+    });
+
+    it('a deleted account cannot finish (401 invalid_grant), and its factor, codes and challenges are gone', async () => {
+      const user = await enableTotp(t, clock);
+      const token = await mfaToken(t, user.email);
+      const deleted = await t.http.delete('/users/me', {
+        token: user.accessToken,
+        body: { password: PASSWORD },
+      });
+      expect(deleted.status).toBe(204);
+      expectProblem(
+        await loginMfa(t, { mfaToken: token, code: clock.code(user.secret) }),
+        401,
+        'invalid_grant',
+      );
+      for (const table of ['totp_factors', 'recovery_codes', 'mfa_challenges', 'sessions']) {
+        const rows = await t.sql(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [
+          user.user!.id,
+        ]);
+        expect({ table, n: rows[0].n }).toEqual({ table, n: 0 });
+      }
+    });
+
+    it('once TOTP is turned off, a pending mfaToken does not log in', async () => {
+      const user = await enableTotp(t, clock);
+      const token = await mfaToken(t, user.email);
+      expect(
+        (await disableTotp(t, user.accessToken, { code: clock.code(user.secret) })).status,
+      ).toBe(204);
+      clock.tick();
+      for (const body of [
+        { mfaToken: token, code: clock.code(user.secret) },
+        { mfaToken: token, recoveryCode: user.recoveryCodes[0] },
+      ]) {
+        const response = await loginMfa(t, body);
+        expectProblem(response, 401, ['invalid_grant', 'invalid_mfa_code']);
+      }
+      const sessions = await t.sql(
+        `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND id <> $2`,
+        [user.user!.id, user.sessionId],
+      );
+      expect(sessions[0].n).toBe(0);
     });
   });
 
