@@ -8,8 +8,10 @@ import type { HttpResponse } from '../support/http';
 import { PASSWORD, startApp, TestApp } from '../support/test-app';
 import {
   codeAt,
+  disableTotp,
   enableTotp,
   loginMfa,
+  mfaStatus,
   mfaToken,
   type MfaUser,
   passwordLogin,
@@ -113,6 +115,21 @@ describe('second factor and the lockout (threshold 3)', () => {
     await failSecondStep(user);
     // 2 after the reset: not locked.
     await mfaToken(t, user.email);
+  });
+
+  it('wrong codes at DELETE /auth/mfa/totp count too: a stolen access token buys no unlimited guesses', async () => {
+    const user = await enableTotp(t, clock);
+    for (let i = 0; i < 3; i++) {
+      expectProblem(
+        await disableTotp(t, user.accessToken, { code: wrongCode(user) }),
+        401,
+        'invalid_mfa_code',
+      );
+    }
+    const locked = await disableTotp(t, user.accessToken, { code: clock.code(user.secret) });
+    expectLockedOut(locked);
+    expectLockedOut(await passwordLogin(t, user.email));
+    expect((await mfaStatus(t, user.accessToken)).body.totpEnabled).toBe(true);
   });
 
   it('wrong passwords and wrong codes count together', async () => {
