@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -23,7 +23,11 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * Builds the whole application (used by main.ts and by the e2e tests alike): Fastify with
  * its limits, security headers, cookies, CORS, the global pipe and filter, and OpenAPI.
  */
-export async function createApp(): Promise<NestFastifyApplication> {
+/**
+ * The application, with AppModule as its root; a test may pass a module that imports
+ * AppModule and adds a feature of its own.
+ */
+export async function createApp(rootModule: Type = AppModule): Promise<NestFastifyApplication> {
   const settings = appConfig(); // validates the environment first
   const adapter = new FastifyAdapter({
     bodyLimit: settings.bodyLimit,
@@ -53,7 +57,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     done();
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
     bodyParser: false,

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -22,6 +23,8 @@ export interface StartOptions {
   db?: TestDatabase;
   /** Route the app's database connection through another URL (e.g. a cuttable proxy). */
   databaseUrl?: string;
+  /** A root module that imports AppModule and adds a feature of the test's own. */
+  rootModule?: Type;
   /** Runs after the modules are built (database connected, migrated) and before start-up hooks. */
   beforeInit?: () => Promise<void>;
 }
@@ -47,7 +50,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   }
   let app: NestFastifyApplication;
   try {
-    app = await createApp();
+    app = await createApp(options.rootModule);
     await options.beforeInit?.();
     await app.listen({ port: 0, host: '127.0.0.1' });
   } finally {

@@ -109,14 +109,19 @@ export class MfaController {
     await this.enrolment.disable(principal, dto, contextOf(request));
   }
 
+  // Needs a session verified with the second factor, like @Authorized({ mfa: true }), but
+  // checked after "is TOTP on?": without TOTP no session can step up, so 404 says more.
   @Post('mfa/recovery-codes')
   @HttpCode(HttpStatus.OK)
-  @Authorized({ mfa: true })
+  @Authorized()
   @ApiOkResponse({
     type: RecoveryCodesResponse,
     description: 'a new set; the old set stops working',
   })
   @ApiNotFoundResponse({ description: 'TOTP is not on' })
+  @ApiUnauthorizedResponse({
+    description: 'insufficient_user_authentication: the session was not verified with TOTP',
+  })
   renewRecoveryCodes(@CurrentUser() principal: Principal): Promise<RecoveryCodesResponse> {
     return this.enrolment.renewRecoveryCodes(principal);
   }

@@ -12,6 +12,7 @@ import { RecoveryCodesRepository } from '../store/recovery-codes.repository';
 import { SessionsRepository } from '../store/sessions.repository';
 import { TotpFactorsRepository } from '../store/totp-factors.repository';
 import { AMR_TOTP } from '../tokens/access-token-claims';
+import { insufficientUserAuthentication } from '../decorators/step-up';
 import { invalidToken } from '../tokens/token-errors';
 import {
   invalidMfaCode,
@@ -100,11 +101,15 @@ export class TotpEnrolment {
     return { recoveryCodes: codes };
   }
 
-  /** A new set of recovery codes; the old set stops working. */
+  /**
+   * A new set of recovery codes; the old set stops working. Only from a session verified
+   * with the second factor: a stolen password alone must not mint new codes.
+   */
   async renewRecoveryCodes(principal: Principal): Promise<RecoveryCodesResponse> {
     const { codes, hashes } = newRecoveryCodes();
     await this.dataSource.transaction(async (manager) => {
       if (!(await this.isEnabled(principal.userId, manager))) throw totpNotEnabled();
+      if (!principal.amr.includes('mfa')) throw insufficientUserAuthentication();
       await this.recoveryCodes.replace(principal.userId, hashes, manager);
     });
     return { recoveryCodes: codes };
