@@ -3,7 +3,7 @@
  * or a development file under DATA_DIR), required in production (refresh-key.e2e-spec.ts
  * checks the refusals for both rings), rotatable without locking
  * anyone out: an older key still opens what it sealed, and each secret is sealed again with
- * the newest key at its next accepted code.
+ * the newest key at its next accepted code. A sealed secret is bound to its user.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { TotpClock } from '../../src/auth/mfa/totp-clock';
 import { keyId } from '../../src/config/key-ring-files';
 import { parseKeyRing } from '../../src/config/key-ring';
 import { PASSWORD, registerUser, startApp, TestApp } from '../support/test-app';
+import { enableTotp, loginMfa, mfaToken, TestClock } from '../mfa/helpers';
 import { createTestDatabase } from '../support/test-database';
 
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 5);
@@ -116,6 +117,29 @@ describe('TOTP encryption key outside the database', () => {
     } finally {
       await t.close();
       await db.drop();
+    }
+  });
+
+  it("refuses a ciphertext copied onto another account (it is bound to its user): 503, not the victim's codes", async () => {
+    const t = await startApp();
+    try {
+      const clock = new TestClock(t);
+      const victim = await enableTotp(t, clock);
+      const attacker = await enableTotp(t, clock);
+      await t.sql(
+        `UPDATE totp_factors SET secret_ciphertext = v.secret_ciphertext, key_id = v.key_id
+         FROM totp_factors v WHERE v.user_id = $1 AND totp_factors.user_id = $2`,
+        [victim.user!.id, attacker.user!.id],
+      );
+      const token = await mfaToken(t, attacker.email);
+      const response = await loginMfa(t, { mfaToken: token, code: clock.code(victim.secret) });
+      // The operator's problem (an altered row), never a 200 nor a 500.
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect((response.body as unknown as { code: string }).code).toBe('service_unavailable');
+      expect(response.text).not.toContain(victim.secret);
+    } finally {
+      await t.close();
     }
   });
 });

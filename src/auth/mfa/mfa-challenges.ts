@@ -32,19 +32,24 @@ export class MfaChallenges {
     return token;
   }
 
-  /** The live challenge of a token, or undefined (unknown, malformed, used, expired, void). */
-  async find(token: string): Promise<FoundChallenge | undefined> {
+  /**
+   * Takes one of the token's five guesses, before the code is judged: a burst of guesses on
+   * one token gets no more than five verdicts. Undefined: unknown, malformed, used, expired or
+   * out of guesses.
+   */
+  async reserveGuess(token: string): Promise<FoundChallenge | undefined> {
     const hash = hashOf(token);
-    const row = hash && (await this.challenges.findLive(hash, MAX_WRONG_CODES));
+    const row = hash && (await this.challenges.reserveGuess(hash, MAX_WRONG_CODES));
     return row ? { ...row, hash } : undefined;
+  }
+
+  /** The guess was never judged (429, 503): it does not count. */
+  releaseGuess(challenge: FoundChallenge): Promise<void> {
+    return this.challenges.releaseGuess(challenge.hash);
   }
 
   /** Spends it inside the caller's transaction; false when it stopped being live meanwhile. */
   consume(challenge: FoundChallenge, manager: EntityManager): Promise<boolean> {
-    return this.challenges.consume(challenge.hash, MAX_WRONG_CODES, manager);
-  }
-
-  recordWrongCode(challenge: FoundChallenge): Promise<void> {
-    return this.challenges.recordFailure(challenge.hash);
+    return this.challenges.consume(challenge.hash, manager);
   }
 }

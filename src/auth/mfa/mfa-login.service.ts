@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ProblemException } from '../../common/problem';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
-import { LoginLockout } from '../passwords/login-lockout';
+import { LoginAttempt, LoginLockout } from '../passwords/login-lockout';
 import { IssuedRefreshToken } from '../refresh/issued-refresh-token';
 import { SessionsService } from '../sessions/sessions.service';
 import { AMR_RECOVERY_CODE, AMR_TOTP } from '../tokens/access-token-claims';
-import { MfaChallenges } from './mfa-challenges';
+import { FoundChallenge, MfaChallenges } from './mfa-challenges';
 import { invalidMfaCode, invalidMfaToken } from './mfa-errors';
 import { MfaLoginDto } from './mfa.dto';
-import { SecondFactorVerifier } from './second-factor-verifier';
+import { MfaProof, ProofKind, SecondFactorVerifier } from './second-factor-verifier';
 
 /**
  * The second step of a login (POST /auth/login/mfa). A code is a credential like the password:
- * each attempt is reserved against the account's lockout first, a wrong code stays counted
- * (so fresh mfaTokens buy no fresh guesses) and also counts against its mfaToken, and a right
- * one resets the count. Spending the code, spending the mfaToken and opening the session are
+ * each attempt is reserved against its mfaToken (five guesses) and the account's lockout
+ * before the code is judged; a wrong code stays counted on both (so fresh mfaTokens buy no
+ * fresh guesses), and a right one resets the lockout count. Spending the code, spending the mfaToken and opening the session are
  * one transaction: none happens without the others.
  */
 @Injectable()
@@ -30,32 +31,21 @@ export class MfaLogin {
   ) {}
 
   async complete(dto: MfaLoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const challenge = await this.challenges.find(dto.mfaToken);
+    const challenge = await this.challenges.reserveGuess(dto.mfaToken);
     if (!challenge) throw invalidMfaToken();
+    let outcome: { issued: IssuedRefreshToken; kind: ProofKind };
+    try {
+      outcome = await this.lockout.judge(challenge.email, (attempt) =>
+        this.judgeCode(challenge, dto, attempt, context),
+      );
+    } catch (error) {
+      // A wrong code keeps its guess; anything that is no verdict (429, 503) gives it back.
+      const verdict = error instanceof ProblemException && error.code === 'invalid_mfa_code';
+      if (!verdict) await this.challenges.releaseGuess(challenge).catch(() => undefined);
+      throw error;
+    }
+    const { issued, kind } = outcome;
     const userId = challenge.user_id;
-    const { issued, kind } = await this.lockout.judge(challenge.email, async (attempt) => {
-      const outcome = await this.dataSource.transaction(async (manager) => {
-        const kind = await this.verifier.spend(userId, dto, manager);
-        if (!kind) return undefined;
-        // Throwing rolls the spent code back: a lost race for the mfaToken costs no code.
-        if (!(await this.challenges.consume(challenge, manager))) throw invalidMfaToken();
-        const amr = kind === 'otp' ? AMR_TOTP : AMR_RECOVERY_CODE;
-        const opened = await this.sessions.open(userId, context, { manager, amr });
-        // Disabled or deleted since the password step.
-        if (!opened) throw invalidMfaToken();
-        return { issued: opened, kind };
-      });
-      if (!outcome) {
-        await this.challenges.recordWrongCode(challenge);
-        this.events.publish('mfa_failed', { userId, context, detail: { step: 'login' } });
-        if (this.lockout.lockedBy(attempt)) {
-          this.events.publish('login.locked_out', { userId, context });
-        }
-        throw invalidMfaCode();
-      }
-      await this.lockout.succeeded(attempt);
-      return outcome;
-    });
     if (kind === 'recovery_code') {
       this.events.publish('recovery_code_used', { userId, sessionId: issued.sessionId, context });
     }
@@ -66,5 +56,35 @@ export class MfaLogin {
       detail: { amr: issued.amr.join(' ') },
     });
     return issued;
+  }
+
+  /** One guess, already reserved on the token and the lockout: the session, or 401. */
+  private async judgeCode(
+    challenge: FoundChallenge,
+    proof: MfaProof,
+    attempt: LoginAttempt,
+    context: ClientContext,
+  ): Promise<{ issued: IssuedRefreshToken; kind: ProofKind }> {
+    const userId = challenge.user_id;
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const kind = await this.verifier.spend(userId, proof, manager);
+      if (!kind) return undefined;
+      // Throwing rolls the spent code back: a lost race for the mfaToken costs no code.
+      if (!(await this.challenges.consume(challenge, manager))) throw invalidMfaToken();
+      const amr = kind === 'otp' ? AMR_TOTP : AMR_RECOVERY_CODE;
+      const opened = await this.sessions.open(userId, context, { manager, amr });
+      // Disabled or deleted since the password step.
+      if (!opened) throw invalidMfaToken();
+      return { issued: opened, kind };
+    });
+    if (!outcome) {
+      this.events.publish('mfa_failed', { userId, context, detail: { step: 'login' } });
+      if (this.lockout.lockedBy(attempt)) {
+        this.events.publish('login.locked_out', { userId, context });
+      }
+      throw invalidMfaCode();
+    }
+    await this.lockout.succeeded(attempt);
+    return outcome;
   }
 }

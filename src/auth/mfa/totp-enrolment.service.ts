@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { mfaConfig } from '../../config/namespaces';
 import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context';
@@ -108,7 +108,8 @@ export class TotpEnrolment {
   async renewRecoveryCodes(principal: Principal): Promise<RecoveryCodesResponse> {
     const { codes, hashes } = newRecoveryCodes();
     await this.dataSource.transaction(async (manager) => {
-      if (!(await this.isEnabled(principal.userId, manager))) throw totpNotEnabled();
+      // Locked: of two simultaneous renewals, the second deletes the first's set.
+      if (!(await this.factors.lockIfEnabled(principal.userId, manager))) throw totpNotEnabled();
       if (!principal.amr.includes('mfa')) throw insufficientUserAuthentication();
       await this.recoveryCodes.replace(principal.userId, hashes, manager);
     });
@@ -147,10 +148,5 @@ export class TotpEnrolment {
     if (kind === 'recovery_code')
       this.events.publish('recovery_code_used', { userId, sessionId, context });
     this.events.publish('mfa_disabled', { userId, sessionId, context });
-  }
-
-  private async isEnabled(userId: string, manager: EntityManager): Promise<boolean> {
-    const factor = await this.factors.find(userId, manager);
-    return factor?.confirmed_at != null;
   }
 }

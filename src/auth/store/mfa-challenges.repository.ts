@@ -23,33 +23,43 @@ export class MfaChallengesRepository {
     );
   }
 
-  async findLive(hash: Buffer, maxFailures: number): Promise<LiveChallengeRow | undefined> {
-    const rows: LiveChallengeRow[] = await this.dataSource.query(
-      `SELECT c.user_id, u.email FROM mfa_challenges c JOIN users u ON u.id = c.user_id
-       WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.failures < $2
-         AND c.expires_at > now()`,
-      [hash, maxFailures],
+  /**
+   * Counts one guess against a live challenge before its code is judged, in one conditional
+   * statement: of any number of simultaneous guesses, only as many as the budget has left
+   * get the row. Undefined when the challenge is unknown, used, expired or out of guesses.
+   */
+  async reserveGuess(hash: Buffer, maxGuesses: number): Promise<LiveChallengeRow | undefined> {
+    const [rows] = await this.dataSource.query<[LiveChallengeRow[], number]>(
+      `UPDATE mfa_challenges c SET failures = c.failures + 1
+       FROM users u
+       WHERE c.token_hash = $1 AND u.id = c.user_id
+         AND c.used_at IS NULL AND c.failures < $2 AND c.expires_at > now()
+       RETURNING c.user_id, u.email`,
+      [hash, maxGuesses],
     );
     return rows[0];
   }
 
-  /** Spends a live challenge in one conditional statement; false when it is not live. */
-  async consume(hash: Buffer, maxFailures: number, manager: EntityManager): Promise<boolean> {
-    const [, affected] = await manager.query<[unknown, number]>(
-      `UPDATE mfa_challenges SET used_at = now()
-       WHERE token_hash = $1 AND used_at IS NULL AND failures < $2 AND expires_at > now()`,
-      [hash, maxFailures],
-    );
-    return affected > 0;
-  }
-
-  /** Counts a wrong code against the challenge (at the limit it is void). */
-  async recordFailure(hash: Buffer): Promise<void> {
+  /** Gives a reserved guess back: it was never judged (an error before the verdict). */
+  async releaseGuess(hash: Buffer): Promise<void> {
     await this.dataSource.query(
-      `UPDATE mfa_challenges SET failures = failures + 1
-       WHERE token_hash = $1 AND used_at IS NULL`,
+      `UPDATE mfa_challenges SET failures = failures - 1
+       WHERE token_hash = $1 AND used_at IS NULL AND failures > 0`,
       [hash],
     );
+  }
+
+  /**
+   * Spends the challenge whose guess was reserved, in the caller's transaction; false when
+   * another request spent it meanwhile or it expired.
+   */
+  async consume(hash: Buffer, manager: EntityManager): Promise<boolean> {
+    const [, affected] = await manager.query<[unknown, number]>(
+      `UPDATE mfa_challenges SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
+      [hash],
+    );
+    return affected > 0;
   }
 
   /** Voids every pending second step of a user (their sessions were all ended). */

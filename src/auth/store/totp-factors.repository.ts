@@ -51,6 +51,18 @@ export class TotpFactorsRepository {
     return rows[0];
   }
 
+  /**
+   * Whether TOTP is on, locking the user's factor row until the caller's transaction ends:
+   * changes to the factor's recovery codes then take turns instead of interleaving.
+   */
+  async lockIfEnabled(userId: string, manager: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL FOR UPDATE`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
   async isEnabled(userId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL`,
