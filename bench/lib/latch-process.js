@@ -34,6 +34,7 @@ function latchEnv({ port, keysDir, databaseUrl, dataDir, env: extraEnv = {} }) {
     PORT: String(port),
     JWT_KEYS_DIR: keysDir,
     AUTH_REFRESH_KEY: randomBytes(32).toString('base64url'),
+    AUTH_MFA_KEY: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'warn',
     AUTH_LOGIN_RATE_LIMIT: '0',
     AUTH_REFRESH_RATE_LIMIT: '0',

@@ -163,6 +163,7 @@ export class AuthController {
       userId: principal.userId,
       sessionId: principal.sessionId,
       roles: principal.roles,
+      amr: principal.amr,
       expiresAt: new Date(principal.expiresAt * 1000).toISOString(),
     };
   }

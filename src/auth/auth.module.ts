@@ -31,6 +31,17 @@ import { LoginAttemptsRepository } from './store/login-attempts.repository';
 import { RefreshTokensRepository } from './store/refresh-tokens.repository';
 import { SessionsRepository } from './store/sessions.repository';
 import { TokenResponder } from './token-responder';
+import { StepUpGuard } from './decorators/step-up.guard';
+import { MfaChallenges } from './mfa/mfa-challenges';
+import { MfaLogin } from './mfa/mfa-login.service';
+import { MfaController } from './mfa/mfa.controller';
+import { SecondFactorVerifier } from './mfa/second-factor-verifier';
+import { TotpClock } from './mfa/totp-clock';
+import { TotpEnrolment } from './mfa/totp-enrolment.service';
+import { TotpSecretCipher } from './mfa/totp-secret-cipher';
+import { MfaChallengesRepository } from './store/mfa-challenges.repository';
+import { RecoveryCodesRepository } from './store/recovery-codes.repository';
+import { TotpFactorsRepository } from './store/totp-factors.repository';
 import { UserCreationHooks } from './user-creation-hooks';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenVerifier } from './tokens/access-token-verifier';
@@ -77,7 +88,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, MfaController, JwksController],
   providers: [
     // tokens/
     AccessTokenIssuer,
@@ -105,20 +116,32 @@ const MINUTE_MS = 60_000;
     AuditLog,
     AuthEventBus,
     RolesGuard,
+    StepUpGuard,
     GuardedRoutesCheck,
     TokenResponder,
     UserCreationHooks,
+    // mfa/
+    MfaChallenges,
+    MfaLogin,
+    SecondFactorVerifier,
+    TotpClock,
+    TotpEnrolment,
+    TotpSecretCipher,
     // store/: one repository per table
     AuditEventsRepository,
     DeletedSessionsRepository,
     LoginAttemptsRepository,
+    MfaChallengesRepository,
+    RecoveryCodesRepository,
     RefreshTokensRepository,
     SessionsRepository,
+    TotpFactorsRepository,
   ],
   exports: [
     AccessTokenGuard,
     AccessTokenVerifier,
     RolesGuard,
+    StepUpGuard,
     AuthEventBus,
     CredentialsService,
     LoginLockout,
@@ -128,6 +151,7 @@ const MINUTE_MS = 60_000;
     AuditEventsRepository,
     DeletedSessionsRepository,
     LoginAttemptsRepository,
+    MfaChallengesRepository,
     RefreshTokensRepository,
     SessionsRepository,
   ],

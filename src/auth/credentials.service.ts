@@ -15,6 +15,9 @@ import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
 import { SessionsService } from './sessions/sessions.service';
 import { UserCreationHooks } from './user-creation-hooks';
+import { MfaChallenges } from './mfa/mfa-challenges';
+import { mfaRequired } from './mfa/mfa-errors';
+import { TotpFactorsRepository } from './store/totp-factors.repository';
 
 const invalidCredentials = () =>
   new ProblemException(
@@ -35,6 +38,10 @@ const refused = (code: LoginRefusal) =>
       : 'the e-mail address of this account is not verified yet',
   );
 
+/** A login's password step ends in a session, a refusal, or a second step to take. */
+type LoginOutcome =
+  IssuedRefreshToken | { refusal: LoginRefusal; userId: string } | { mfaToken: string };
+
 /** Everything that starts from a password: register, login, password change. */
 @Injectable()
 export class CredentialsService {
@@ -48,6 +55,8 @@ export class CredentialsService {
     private readonly events: AuthEventBus,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
     private readonly creationHooks: UserCreationHooks,
+    private readonly totp: TotpFactorsRepository,
+    private readonly challenges: MfaChallenges,
   ) {}
 
   /**
@@ -84,10 +93,11 @@ export class CredentialsService {
    * of the account. A right one of a disabled account (403 account_disabled) or, under
    * AUTH_REQUIRE_VERIFIED_EMAIL, of an unverified one (403 email_not_verified) is not a
    * failure, so its reserved attempt is given back; nor is it a successful login, so the
-   * lockout count is not reset (as for a right password that still needs a second factor).
+   * lockout count is not reset. Nor is it for a right password of an account with TOTP on:
+   * the answer is 401 mfa_required with a token for the second step (MfaLogin).
    */
   async login(dto: LoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const outcome = await this.withAttempt(dto.email, async (attempt) => {
+    const outcome = await this.lockout.judge<LoginOutcome>(dto.email, async (attempt) => {
       const user = await this.users.findWithPasswordHash(dto.email);
       if (!user) {
         await this.hasher.verifyDummy(dto.password);
@@ -100,10 +110,15 @@ export class CredentialsService {
         await this.lockout.release(attempt);
         return { refusal, userId: user.id };
       }
-      await this.lockout.succeeded(attempt);
       const currentHash = check.needsRehash
         ? await this.upgradeHash(user, dto.password)
         : user.passwordHash;
+      if (await this.totp.isEnabled(user.id)) {
+        // Not a failure, nor yet a success: the second step decides (MfaLogin).
+        await this.lockout.release(attempt);
+        return { mfaToken: await this.challenges.issue(user.id) };
+      }
+      await this.lockout.succeeded(attempt);
       // A password changed since it was verified opens nothing: that change ended every session.
       const opened =
         currentHash &&
@@ -120,6 +135,7 @@ export class CredentialsService {
       });
       throw refused(outcome.refusal);
     }
+    if ('mfaToken' in outcome) throw mfaRequired(outcome.mfaToken);
     const issued = outcome;
     this.events.publish('login.succeeded', {
       userId: issued.userId,
@@ -141,7 +157,7 @@ export class CredentialsService {
   ): Promise<UserWithPasswordHash> {
     const user = await this.users.findPasswordHashById(userId);
     if (!user) throw invalidCredentials();
-    await this.withAttempt(user.email, async (attempt) => {
+    await this.lockout.judge(user.email, async (attempt) => {
       const check = await this.hasher.verify(user.passwordHash, password);
       if (!check.valid) return this.failAttempt(attempt, user.id, context);
       await this.lockout.succeeded(attempt);
@@ -166,25 +182,6 @@ export class CredentialsService {
       userId: user.id,
       sessionId: principal.sessionId,
       context,
-    });
-  }
-
-  /**
-   * Runs a password check as one lockout attempt: reserved before (429 when locked) and
-   * given back when the check ends in an error rather than a verdict (503, database loss).
-   * Attempts for one email take turns on this instance, so simultaneous right passwords are
-   * judged one after another instead of being refused for each other's reservations.
-   */
-  private withAttempt<T>(email: string, check: (attempt: LoginAttempt) => Promise<T>): Promise<T> {
-    return this.lockout.oneAtATime(email, async () => {
-      const attempt = await this.lockout.reserve(email);
-      try {
-        return await check(attempt);
-      } catch (error) {
-        const verdict = error instanceof ProblemException && error.code === 'invalid_credentials';
-        if (!verdict) await this.lockout.release(attempt).catch(() => undefined);
-        throw error;
-      }
     });
   }
 

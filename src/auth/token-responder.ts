@@ -23,7 +23,7 @@ export class TokenResponder {
     const access = this.accessTokens.issue(
       issued.userId,
       issued.sessionId,
-      issued.roles,
+      { roles: issued.roles, amr: issued.amr },
       issued.expiresAt,
     );
     const refreshExpiresIn = Math.max(

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { addRefreshKey } from '../auth/refresh/refresh-key-files';
+import { REFRESH_KEY_HEADER } from '../auth/refresh/refresh-derivation-key';
+import { addKeyToRing, keyId } from '../config/key-ring-files';
 import { refreshKeyConfig } from '../config/namespaces';
 import { runCli } from './args';
 
@@ -17,7 +18,7 @@ runCli(async () => {
     );
   }
   const file = config.file ?? config.devFile;
-  const id = addRefreshKey(file);
+  const id = keyId(addKeyToRing(file, REFRESH_KEY_HEADER), 'refresh');
   console.log(`added refresh key ${id} to ${file}; restart the instances to derive with it`);
   return Promise.resolve();
 });

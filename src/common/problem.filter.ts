@@ -48,7 +48,10 @@ export interface RenderedProblem {
 export function renderProblem(error: unknown, logger: Logger, requestId?: string): RenderedProblem {
   if (error instanceof ProblemException) {
     return {
-      body: problemBody(error.getStatus(), error.code, error.detail, error.errors),
+      body: {
+        ...problemBody(error.getStatus(), error.code, error.detail, error.errors),
+        ...error.extensions,
+      },
       headers: error.headers,
     };
   }

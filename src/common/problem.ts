@@ -17,6 +17,10 @@ export type ProblemCode =
   | 'account_disabled'
   | 'email_not_verified'
   | 'invalid_link'
+  | 'mfa_required'
+  | 'invalid_mfa_code'
+  | 'mfa_already_enabled'
+  | 'insufficient_user_authentication'
   | 'too_many_requests'
   | 'service_unavailable'
   | 'not_found'
@@ -38,6 +42,8 @@ export interface ProblemBody {
   code: ProblemCode;
   detail: string;
   errors?: FieldError[];
+  /** Only on `mfa_required`: the token of the second step. */
+  mfaToken?: string;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -70,6 +76,8 @@ export class ProblemException extends HttpException {
     readonly detail: string,
     readonly headers: Record<string, string> = {},
     readonly errors?: FieldError[],
+    /** Extra members of the body (RFC 9457 §3.2); the only one is `mfaToken` (docs/api.md). */
+    readonly extensions: { mfaToken?: string } = {},
   ) {
     super(detail, status);
   }

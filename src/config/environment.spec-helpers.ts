@@ -9,6 +9,7 @@ export const PRODUCTION = {
   JWT_PRIVATE_KEY: PEM,
   DATABASE_URL: 'postgres://latch@db:5432/latch',
   AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys',
+  AUTH_MFA_KEY_FILE: '/etc/latch/mfa.keys',
 };
 
 /** The message of the error validateEnvironment throws, or undefined when it accepts. */

@@ -93,6 +93,7 @@ describe('validateEnvironment', () => {
     const required = {
       DATABASE_URL: 'postgres://latch@db:5432/latch',
       AUTH_REFRESH_KEY_FILE: '/etc/latch/refresh.keys',
+      AUTH_MFA_KEY_FILE: '/etc/latch/mfa.keys',
     };
     expect(
       problemWith({ NODE_ENV: 'production', JWT_PRIVATE_KEY: PEM, ...required }),

@@ -17,7 +17,7 @@ import {
 import { Type } from 'class-transformer';
 import { isDuration, parseDuration } from './duration';
 import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
-import { parseRefreshKeys } from './refresh-keys';
+import { parseKeyRing } from './key-ring';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -99,6 +99,14 @@ export class EnvironmentVariables {
   /** Checked by parseRefreshKeys (its messages never show a value), not by a decorator. */
   @IsOptional() @IsString() AUTH_REFRESH_KEY?: string;
   @IsOptional() @IsString() AUTH_REFRESH_KEY_FILE?: string;
+  /** The key ring that encrypts TOTP secrets; checked like AUTH_REFRESH_KEY. */
+  @IsOptional() @IsString() AUTH_MFA_KEY?: string;
+  @IsOptional() @IsString() AUTH_MFA_KEY_FILE?: string;
+  @IsOptional()
+  @MaxLength(64)
+  @Matches(/^[^:\r\n]+$/, { message: 'must be one line without ":"' })
+  AUTH_MFA_ISSUER?: string;
+  @IsOptional() @IsBooleanString() AUTH_ADMIN_REQUIRE_MFA?: string;
 
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' }) REDIS_URL?: string;
 
@@ -183,26 +191,34 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
       throw new ConfigurationError(`Invalid configuration: ${name} must be greater than zero`);
     }
   }
-  checkRefreshKeySettings(env, isProduction);
+  checkKeyRingSettings(env, isProduction, 'AUTH_REFRESH_KEY', 'AUTH_REFRESH_KEY_FILE');
+  checkKeyRingSettings(env, isProduction, 'AUTH_MFA_KEY', 'AUTH_MFA_KEY_FILE');
   return env;
 }
 
-/** The refresh-token derivation key lives outside the database: required in production. */
-function checkRefreshKeySettings(env: EnvironmentVariables, isProduction: boolean): void {
-  if (env.AUTH_REFRESH_KEY && env.AUTH_REFRESH_KEY_FILE) {
-    throw new ConfigurationError(
-      'Invalid configuration: set AUTH_REFRESH_KEY or AUTH_REFRESH_KEY_FILE, not both',
-    );
+/**
+ * The refresh derivation key and the TOTP encryption key live outside the database:
+ * inline or in a file, never both, and required in production.
+ */
+function checkKeyRingSettings(
+  env: EnvironmentVariables,
+  isProduction: boolean,
+  inline: 'AUTH_REFRESH_KEY' | 'AUTH_MFA_KEY',
+  file: 'AUTH_REFRESH_KEY_FILE' | 'AUTH_MFA_KEY_FILE',
+): void {
+  if (env[inline] && env[file]) {
+    throw new ConfigurationError(`Invalid configuration: set ${inline} or ${file}, not both`);
   }
-  if (env.AUTH_REFRESH_KEY) {
+  const value = env[inline];
+  if (value) {
     try {
-      parseRefreshKeys(env.AUTH_REFRESH_KEY, 'AUTH_REFRESH_KEY');
+      parseKeyRing(value, inline);
     } catch (error) {
       throw new ConfigurationError(`Invalid configuration: ${(error as Error).message}`);
     }
-  } else if (isProduction && !env.AUTH_REFRESH_KEY_FILE) {
+  } else if (isProduction && !env[file]) {
     throw new ConfigurationError(
-      'Invalid configuration: AUTH_REFRESH_KEY or AUTH_REFRESH_KEY_FILE must be set when NODE_ENV=production',
+      `Invalid configuration: ${inline} or ${file} must be set when NODE_ENV=production`,
     );
   }
 }

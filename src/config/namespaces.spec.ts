@@ -62,6 +62,7 @@ describe('config namespaces', () => {
     process.env.JWT_KEYS_DIR = '/tmp/keys';
     process.env.DATABASE_URL = 'postgres://latch@db.internal/latch';
     process.env.AUTH_REFRESH_KEY_FILE = '/tmp/refresh.keys';
+    process.env.AUTH_MFA_KEY_FILE = '/tmp/mfa.keys';
     process.env.AUTH_COOKIE_SECURE = 'false';
     expect(authConfig().cookieSecure).toBe(true);
     process.env.NODE_ENV = 'development';

@@ -101,6 +101,21 @@ export const refreshKeyConfig = registerAs('refreshKey', () => {
   };
 });
 
+/** The second factor (TOTP): its issuer name and the key ring that encrypts its secrets. */
+export const mfaConfig = registerAs('mfa', () => {
+  const env = validateEnvironment();
+  return {
+    issuer: env.AUTH_MFA_ISSUER ?? 'Latch',
+    /** Every route of the `admin` role requires a session verified with the second factor. */
+    adminRequireMfa: parseBoolean(env.AUTH_ADMIN_REQUIRE_MFA, false),
+    /** Keys given inline, oldest first; checked by validateEnvironment. */
+    inline: env.AUTH_MFA_KEY,
+    file: env.AUTH_MFA_KEY_FILE ? resolve(env.AUTH_MFA_KEY_FILE) : undefined,
+    /** Generated outside production when neither is set. */
+    devFile: resolve(env.DATA_DIR ?? './.data', 'keys', 'mfa.keys'),
+  };
+});
+
 /** Outgoing mail and the links it carries (accounts: verification, reset, e-mail change). */
 export const mailConfig = registerAs('mail', () => {
   const env = validateEnvironment();
@@ -127,5 +142,6 @@ export const allConfigs = [
   jwtConfig,
   redisConfig,
   refreshKeyConfig,
+  mfaConfig,
   mailConfig,
 ];

@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditEventsRepository } from '../auth/store/audit-events.repository';
 import { DeletedSessionsRepository } from '../auth/store/deleted-sessions.repository';
 import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
+import { MfaChallengesRepository } from '../auth/store/mfa-challenges.repository';
 import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
 import { SessionsRepository } from '../auth/store/sessions.repository';
 import { authConfig } from '../config/namespaces';
@@ -19,6 +20,7 @@ export interface CleanupResult {
   loginAttempts: number;
   authEvents: number;
   deletedSessions: number;
+  mfaChallenges: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export class CleanupService implements OnApplicationBootstrap {
     private readonly attempts: LoginAttemptsRepository,
     private readonly events: AuditEventsRepository,
     private readonly deleted: DeletedSessionsRepository,
+    private readonly challenges: MfaChallengesRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
   ) {}
@@ -64,6 +67,8 @@ export class CleanupService implements OnApplicationBootstrap {
       deletedSessions: await this.inBatches((n) =>
         this.deleted.deleteOlderThan(Math.max(retention, this.auth.accessTtl + 60), n),
       ),
+      // A pending second step is useless once expired.
+      mfaChallenges: await this.inBatches((n) => this.challenges.deleteExpiredBefore(0, n)),
     };
   }
 

@@ -106,6 +106,7 @@ describe('mail delivery', () => {
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),
       AUTH_REFRESH_KEY: Buffer.alloc(32, 7).toString('base64url'),
+      AUTH_MFA_KEY: Buffer.alloc(32, 8).toString('base64url'),
     });
     try {
       await latch.waitHealthy();

@@ -101,6 +101,13 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       [userId],
     );
 
+    // Pending second steps: one expired (useless), one live (a login half done).
+    await t.sql(
+      `INSERT INTO mfa_challenges (token_hash, user_id, expires_at) VALUES
+         ('\\x01', $1, now() - interval '1 minute'), ('\\x02', $1, now() + interval '5 minutes')`,
+      [userId],
+    );
+
     const result = await t.app.get(CleanupService).runOnce();
 
     const sessions = (await t.sql('SELECT id FROM sessions')).map((r) => r.id).sort();
@@ -131,12 +138,16 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
     expect(events).toContain(keptEvent.id);
     expect(events).not.toContain(oldEvent.id);
 
+    const challenges = await t.sql(`SELECT encode(token_hash, 'hex') AS h FROM mfa_challenges`);
+    expect(challenges).toEqual([{ h: '02' }]);
+
     expect(result).toEqual({
       sessions: 3,
       refreshTokens: 1,
       loginAttempts: 2,
       authEvents: 1,
       deletedSessions: 0,
+      mfaChallenges: 1,
     });
 
     // Nothing left to do on a second run; the live user is untouched.
@@ -146,6 +157,7 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       loginAttempts: 0,
       authEvents: 0,
       deletedSessions: 0,
+      mfaChallenges: 0,
     });
     expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
     expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(

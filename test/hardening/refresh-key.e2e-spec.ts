@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveSuccessor, parseRefreshToken } from '../../src/auth/refresh/refresh-token-format';
-import { parseRefreshKeys } from '../../src/config/refresh-keys';
+import { parseKeyRing } from '../../src/config/key-ring';
 import { LatchProcess } from '../support/latch-process';
 import { registerUser, startApp, TestApp } from '../support/test-app';
 import { createTestDatabase, usingPostgres } from '../support/test-database';
@@ -40,7 +40,7 @@ describe('refresh derivation key outside the database', () => {
       expect(await t.sql(`SELECT to_regclass('server_secrets')::text AS t`)).toEqual([{ t: null }]);
       const file = join(t.db.dataDir, 'keys', 'refresh.keys');
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      const [key] = parseRefreshKeys(readFileSync(file, 'utf8'), 'test');
+      const [key] = parseKeyRing(readFileSync(file, 'utf8'), 'test');
       const user = await registerUser(t.http);
       const next = await refresh(t, user.refreshToken);
       expectDerived(key, user.refreshToken, next);

@@ -24,6 +24,12 @@ export class MeResponse {
   @ApiProperty({ format: 'uuid' }) userId!: string;
   @ApiProperty({ format: 'uuid' }) sessionId!: string;
   @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'how the session was authenticated (RFC 8176): pwd, otp, mfa',
+    example: ['pwd', 'otp', 'mfa'],
+  })
+  amr!: string[];
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
 }
 

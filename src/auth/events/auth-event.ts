@@ -24,6 +24,12 @@ export const AUTH_EVENT_TYPES = [
   'email_changed',
   /** A mail the sender gave up on after its last attempt. */
   'mail_failed',
+  // Second factor (v1.1), spelled as docs/api.md lists them.
+  'mfa_enabled',
+  'mfa_disabled',
+  /** A wrong code: at confirm, at the second step of a login, or to turn TOTP off. */
+  'mfa_failed',
+  'recovery_code_used',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

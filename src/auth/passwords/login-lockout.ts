@@ -16,6 +16,12 @@ export const lockedOut = (seconds: number) =>
     { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
   );
 
+/** Answers that judge a credential wrong: the attempt they end stays counted. */
+const WRONG_CREDENTIAL_CODES: ReadonlySet<string> = new Set([
+  'invalid_credentials',
+  'invalid_mfa_code',
+]);
+
 /** One password attempt let through: how many failures it brings the email to if it fails. */
 export interface LoginAttempt {
   email: string;
@@ -57,6 +63,26 @@ export class LoginLockout {
    */
   oneAtATime<T>(email: string, task: () => Promise<T>): Promise<T> {
     return this.enabled ? this.turns.run(email, task) : task();
+  }
+
+  /**
+   * Runs a credential check (a password, a second-factor code) as one attempt: reserved
+   * before (429 when locked), kept when the check ends in a wrong-credential answer, and given
+   * back when it ends in any other error (503, database loss), which is no verdict. Attempts
+   * for one email take turns on this instance, so simultaneous right passwords are judged
+   * one after another instead of being refused for each other's reservations.
+   */
+  judge<T>(email: string, check: (attempt: LoginAttempt) => Promise<T>): Promise<T> {
+    return this.oneAtATime(email, async () => {
+      const attempt = await this.reserve(email);
+      try {
+        return await check(attempt);
+      } catch (error) {
+        const verdict = error instanceof ProblemException && WRONG_CREDENTIAL_CODES.has(error.code);
+        if (!verdict) await this.release(attempt).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */

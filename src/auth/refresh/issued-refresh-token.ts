@@ -4,5 +4,7 @@ export interface IssuedRefreshToken {
   sessionId: string;
   userId: string;
   roles: string[];
+  /** The session's authentication methods, copied into every access token it gets. */
+  amr: string[];
   expiresAt: Date;
 }

@@ -1,15 +1,27 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { existsSync } from 'node:fs';
 import { appConfig, refreshKeyConfig } from '../../config/namespaces';
-import { ConfigurationError } from '../../config/environment';
-import {
-  addRefreshKey,
-  readRefreshKeyFile,
-  refreshKeyId,
-  refreshKeysFrom,
-} from './refresh-key-files';
+import { keyId, KeyRingSource, loadKeyRing } from '../../config/key-ring-files';
 
+export const REFRESH_KEY_HEADER =
+  '# Latch refresh-token derivation keys, oldest first: the last one derives new successors,\n' +
+  '# every one is tried when a token is replayed inside AUTH_REUSE_GRACE. Keep this file 0600.\n';
+
+/** Where the refresh key ring comes from (the service and `npm run keys:rotate-refresh`). */
+export function refreshKeySource(
+  config: ConfigType<typeof refreshKeyConfig>,
+  production: boolean,
+): KeyRingSource {
+  return {
+    inlineName: 'AUTH_REFRESH_KEY',
+    fileName: 'AUTH_REFRESH_KEY_FILE',
+    inline: config.inline,
+    file: config.file,
+    devFile: config.devFile,
+    production,
+    header: REFRESH_KEY_HEADER,
+  };
+}
 /**
  * The key ring that derives a refresh token's successor, shared by every instance and kept
  * outside the database (a database read plus one spent token must not yield the live one).
@@ -29,10 +41,9 @@ export class RefreshDerivationKey implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const keys = this.load();
-    this.ring = keys;
+    this.ring = loadKeyRing(refreshKeySource(this.config, this.app.production), this.logger);
     this.logger.log(
-      `deriving refresh tokens with key ${refreshKeyId(this.current)}; ${keys.length} key(s) verify`,
+      `deriving refresh tokens with key ${keyId(this.current, 'refresh')}; ${this.ring.length} key(s) verify`,
     );
   }
 
@@ -44,21 +55,5 @@ export class RefreshDerivationKey implements OnModuleInit {
   /** Every key of the ring, newest first: the ones a grace replay may have been derived with. */
   get all(): readonly Buffer[] {
     return [...this.ring].reverse();
-  }
-
-  private load(): Buffer[] {
-    const { inline, file, devFile } = this.config;
-    if (inline) return refreshKeysFrom(inline, 'AUTH_REFRESH_KEY');
-    if (file) return readRefreshKeyFile(file, 'AUTH_REFRESH_KEY_FILE');
-    if (this.app.production) {
-      throw new ConfigurationError(
-        'Invalid configuration: AUTH_REFRESH_KEY or AUTH_REFRESH_KEY_FILE must be set when NODE_ENV=production',
-      );
-    }
-    if (!existsSync(devFile)) {
-      const id = addRefreshKey(devFile);
-      this.logger.log(`generated a development refresh key ${id} in ${devFile}`);
-    }
-    return readRefreshKeyFile(devFile, `the development refresh key file`);
   }
 }

@@ -27,6 +27,7 @@ function issuedFor(
     sessionId: state.session_id,
     userId: state.user_id,
     roles: state.roles,
+    amr: state.amr,
     expiresAt,
   };
 }

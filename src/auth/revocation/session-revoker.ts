@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
 import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
+import { MfaChallengesRepository } from '../store/mfa-challenges.repository';
 import { RevokedSessionRow, SessionsRepository } from '../store/sessions.repository';
 import { REVOCATION_CHANNEL } from './revocation-listener';
 import { RevokedSessionSet } from './revoked-session-set';
@@ -15,17 +16,20 @@ export type RevokeReason =
   | 'password_reset'
   | 'account_disabled'
   | 'roles_changed'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'mfa_enabled';
 
 /**
- * Ends sessions. The database announces each revocation to every other instance in the same
- * statement; this instance adds the ids to its own set at once.
+ * Ends sessions (and, with all of a user's, their pending second steps). The database
+ * announces each revocation to every other instance in the same statement; this instance
+ * adds the ids to its own set at once.
  */
 @Injectable()
 export class SessionRevoker {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly deleted: DeletedSessionsRepository,
+    private readonly challenges: MfaChallengesRepository,
     private readonly revoked: RevokedSessionSet,
     private readonly events: AuthEventBus,
   ) {}
@@ -41,7 +45,11 @@ export class SessionRevoker {
     return this.announce(rows, reason, context).length > 0;
   }
 
-  /** Revokes every active session of a user, optionally sparing one. */
+  /**
+   * Revokes every active session of a user, optionally sparing one, and voids the user's
+   * pending second steps: a login half done before a password change, a reset or a
+   * "sign out everywhere" must not finish after it.
+   */
   async revokeAllOfUser(
     userId: string,
     reason: RevokeReason,
@@ -54,6 +62,7 @@ export class SessionRevoker {
       REVOCATION_CHANNEL,
       exceptSessionId,
     );
+    await this.challenges.deleteAllOfUser(userId);
     return this.announce(rows, reason, context);
   }
 

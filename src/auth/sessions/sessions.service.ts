@@ -15,6 +15,7 @@ import {
   secretMatches,
 } from '../refresh/refresh-token-format';
 import { SessionRevoker } from '../revocation/session-revoker';
+import { AMR_PASSWORD } from '../tokens/access-token-claims';
 import { RefreshTokensRepository } from '../store/refresh-tokens.repository';
 import { SessionsRepository } from '../store/sessions.repository';
 
@@ -37,7 +38,7 @@ export class SessionsService {
   async open(
     userId: string,
     context: ClientContext,
-    options: { manager?: EntityManager; whilePasswordHash?: string } = {},
+    options: { manager?: EntityManager; whilePasswordHash?: string; amr?: string[] } = {},
   ): Promise<IssuedRefreshToken | undefined> {
     const sessionId = randomUUID();
     const first = newRefreshToken();
@@ -52,6 +53,7 @@ export class SessionsService {
         firstTokenId: first.id,
         firstTokenHash: hashSecret(first.secret),
         whilePasswordHash: options.whilePasswordHash,
+        amr: options.amr ?? AMR_PASSWORD,
       },
       options.manager,
     );
@@ -61,6 +63,7 @@ export class SessionsService {
       sessionId,
       userId,
       roles: opened.roles,
+      amr: options.amr ?? AMR_PASSWORD,
       expiresAt: opened.expiresAt,
     };
   }

@@ -7,6 +7,7 @@ export interface RefreshTokenState {
   session_id: string;
   user_id: string;
   roles: string[];
+  amr: string[];
   /** Whether the presented secret's hash matches, compared in constant time. */
   secret_ok: boolean;
   spent: boolean;
@@ -38,7 +39,7 @@ export interface TokenOwnerRow {
  * its secret, compared in constant time.
  */
 const READ_STATE = `
-  SELECT t.id, t.session_id, s.user_id, u.roles,
+  SELECT t.id, t.session_id, s.user_id, u.roles, s.amr,
          constant_time_equal(t.secret_hash, $2) AS secret_ok,
          t.rotated_at IS NOT NULL AS spent,
          extract(epoch FROM now() - t.rotated_at) AS spent_seconds_ago,

@@ -27,6 +27,10 @@ export class Session {
   @Column('text', { name: 'user_agent', nullable: true }) userAgent!: string | null;
   @Column('text', { nullable: true }) ip!: string | null;
 
+  /** How the user authenticated (RFC 8176 `amr`), copied into every access token. */
+  @Column('text', { array: true, default: () => "'{pwd}'" })
+  amr!: string[];
+
   @Index('sessions_revoked_at_idx', { where: 'revoked_at IS NOT NULL' })
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt!: Date | null;

@@ -29,6 +29,8 @@ export interface NewSession {
   firstTokenHash: Buffer;
   /** Open only while the user's password hash is still this one (the one just verified). */
   whilePasswordHash?: string;
+  /** How the user authenticated (RFC 8176 methods). */
+  amr: string[];
 }
 
 /** Every statement on `sessions`. Rotation's statement, which also touches it, lives with refresh_tokens. */
@@ -47,15 +49,17 @@ export class SessionsRepository {
     session: NewSession,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<{ expiresAt: Date; roles: string[] } | undefined> {
+    // $10: the session's authentication methods (RFC 8176), copied into its access tokens.
     const rows: { expires_at: Date; roles: string[] }[] = await manager.query(
       `WITH owner AS (
          SELECT id, roles FROM users
          WHERE id = $2 AND NOT disabled AND ($9::text IS NULL OR password_hash = $9::text)
          FOR SHARE
        ), session AS (
-         INSERT INTO sessions (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip)
+         INSERT INTO sessions
+           (id, user_id, idle_expires_at, absolute_expires_at, user_agent, ip, amr)
          SELECT $1, owner.id, now() + make_interval(secs => least($3::float8, $4::float8)),
-                now() + make_interval(secs => $4::float8), $5, $6
+                now() + make_interval(secs => $4::float8), $5, $6, $10::text[]
          FROM owner
          RETURNING id, idle_expires_at
        ), token AS (
@@ -73,6 +77,7 @@ export class SessionsRepository {
         session.firstTokenId,
         session.firstTokenHash,
         session.whilePasswordHash ?? null,
+        session.amr,
       ],
     );
     return rows[0] && { expiresAt: rows[0].expires_at, roles: rows[0].roles };
@@ -87,6 +92,24 @@ export class SessionsRepository {
        ORDER BY created_at DESC, id`,
       [userId],
     );
+  }
+
+  /**
+   * Sets the authentication methods of one live session of a user (the next refresh carries
+   * them); false when the session is not theirs or has ended.
+   */
+  async setAmr(
+    userId: string,
+    sessionId: string,
+    amr: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const [, affected] = await manager.query<[unknown, number]>(
+      `UPDATE sessions SET amr = $3::text[]
+       WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+      [sessionId, userId, amr],
+    );
+    return affected > 0;
   }
 
   async belongsTo(sessionId: string, userId: string): Promise<boolean> {

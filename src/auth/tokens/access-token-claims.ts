@@ -11,4 +11,11 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   roles: string[];
+  /** Authentication methods (RFC 8176), as the session was opened. */
+  amr: string[];
 }
+
+/** The factors a session proved (RFC 8176 `amr` values). */
+export const AMR_PASSWORD = ['pwd'];
+export const AMR_TOTP = ['pwd', 'otp', 'mfa'];
+export const AMR_RECOVERY_CODE = ['pwd', 'mfa'];

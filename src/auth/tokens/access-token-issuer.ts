@@ -25,7 +25,12 @@ export class AccessTokenIssuer {
    * A token for AUTH_ACCESS_TTL seconds, but never past `notAfter` (when its session ends):
    * `exp` = min(iat + AUTH_ACCESS_TTL, notAfter), and `expiresIn` = exp - iat.
    */
-  issue(userId: string, sessionId: string, roles: string[], notAfter: Date): IssuedAccessToken {
+  issue(
+    userId: string,
+    sessionId: string,
+    claims: { roles: string[]; amr: string[] },
+    notAfter: Date,
+  ): IssuedAccessToken {
     const key = this.keys.current;
     const iat = Math.floor(Date.now() / 1000);
     const exp = Math.max(
@@ -33,7 +38,7 @@ export class AccessTokenIssuer {
       Math.min(iat + this.auth.accessTtl, Math.floor(notAfter.getTime() / 1000)),
     );
     const token = this.jwtService.sign(
-      { sid: sessionId, roles, iat, exp },
+      { sid: sessionId, roles: claims.roles, amr: claims.amr, iat, exp },
       {
         algorithm: key.alg,
         privateKey: key.privateKey,

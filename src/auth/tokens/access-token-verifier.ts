@@ -5,7 +5,7 @@ import { isUuid } from '../../common/uuid';
 import { jwtConfig } from '../../config/namespaces';
 import type { Principal } from '../principal';
 import { RevokedSessionSet } from '../revocation/revoked-session-set';
-import { ACCESS_TOKEN_TYPE, AccessTokenClaims } from './access-token-claims';
+import { ACCESS_TOKEN_TYPE, AccessTokenClaims, AMR_PASSWORD } from './access-token-claims';
 import { decodeJoseHeader } from './bearer';
 import { SigningKeys } from './signing-keys';
 import { invalidToken, missingToken, sessionRevoked, tokenExpired } from './token-errors';
@@ -67,13 +67,17 @@ export class AccessTokenVerifier {
 
 function principalOf(claims: Partial<AccessTokenClaims>): Principal {
   const { sub, sid, roles, exp, jti } = claims;
+  // Tokens signed before the second factor existed carry no `amr`: they came from a password.
+  const amr = claims.amr ?? AMR_PASSWORD;
   const wellFormed =
     isUuid(sub) &&
     isUuid(sid) &&
     typeof jti === 'string' &&
     typeof exp === 'number' &&
     Array.isArray(roles) &&
-    roles.every((role) => typeof role === 'string');
+    roles.every((role) => typeof role === 'string') &&
+    Array.isArray(amr) &&
+    amr.every((method) => typeof method === 'string');
   if (!wellFormed) throw invalidToken('access token claims are malformed');
-  return { userId: sub, sessionId: sid, roles, expiresAt: exp };
+  return { userId: sub, sessionId: sid, roles, amr, expiresAt: exp };
 }

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { LiveChallengeRow, MfaChallengesRepository } from '../store/mfa-challenges.repository';
+import { EntityManager } from 'typeorm';
+
+/** docs/api.md: an mfaToken lives 5 minutes and survives 4 wrong codes; the 5th voids it. */
+const MFA_TOKEN_TTL_SECONDS = 300;
+const MAX_WRONG_CODES = 5;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/** SHA-256 is enough for 256 random bits; undefined for anything that cannot be a token. */
+function hashOf(token: string): Buffer | undefined {
+  return TOKEN_SHAPE.test(token) ? createHash('sha256').update(token).digest() : undefined;
+}
+
+/** A live challenge found by its token, with the hash that names it in later statements. */
+export interface FoundChallenge extends LiveChallengeRow {
+  hash: Buffer;
+}
+
+/**
+ * The pending second step of a login: an opaque `mfaToken` (256 random bits, only its hash
+ * stored), single use, 5 minutes, void after 5 wrong codes.
+ */
+@Injectable()
+export class MfaChallenges {
+  constructor(private readonly challenges: MfaChallengesRepository) {}
+
+  async issue(userId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.challenges.create(userId, hashOf(token)!, MFA_TOKEN_TTL_SECONDS);
+    return token;
+  }
+
+  /** The live challenge of a token, or undefined (unknown, malformed, used, expired, void). */
+  async find(token: string): Promise<FoundChallenge | undefined> {
+    const hash = hashOf(token);
+    const row = hash && (await this.challenges.findLive(hash, MAX_WRONG_CODES));
+    return row ? { ...row, hash } : undefined;
+  }
+
+  /** Spends it inside the caller's transaction; false when it stopped being live meanwhile. */
+  consume(challenge: FoundChallenge, manager: EntityManager): Promise<boolean> {
+    return this.challenges.consume(challenge.hash, MAX_WRONG_CODES, manager);
+  }
+
+  recordWrongCode(challenge: FoundChallenge): Promise<void> {
+    return this.challenges.recordFailure(challenge.hash);
+  }
+}

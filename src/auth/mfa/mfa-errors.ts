@@ -1,0 +1,40 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemException } from '../../common/problem';
+
+export const invalidMfaCode = () =>
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'invalid_mfa_code',
+    'the code is wrong, outside its time window or already used',
+  );
+
+export const mfaAlreadyEnabled = () =>
+  new ProblemException(HttpStatus.CONFLICT, 'mfa_already_enabled', 'TOTP is already on');
+
+export const totpNotEnabled = () =>
+  new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'TOTP is not on for this account');
+
+export const noPendingEnrolment = () =>
+  new ProblemException(
+    HttpStatus.NOT_FOUND,
+    'not_found',
+    'no TOTP enrolment was started (POST /auth/mfa/totp first)',
+  );
+
+export const invalidMfaToken = () =>
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'invalid_grant',
+    'the mfaToken is invalid, used or expired; log in again',
+  );
+
+/** The one error body that carries a token (docs/api.md): the second step's `mfaToken`. */
+export const mfaRequired = (mfaToken: string) =>
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'mfa_required',
+    'the password is right; send a TOTP or recovery code to POST /auth/login/mfa',
+    {},
+    undefined,
+    { mfaToken },
+  );

@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { keyId, KeyRingSource, loadKeyRing } from '../../config/key-ring-files';
+import { appConfig, mfaConfig } from '../../config/namespaces';
+
+export const MFA_KEY_HEADER =
+  '# Latch TOTP secret encryption keys (AES-256-GCM), oldest first: the last one encrypts,\n' +
+  '# every one decrypts. Keep this file 0600 and keep every key a stored secret still uses.\n';
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Where the TOTP key ring comes from (the service and `npm run keys:rotate-mfa`). */
+export function mfaKeySource(
+  config: ConfigType<typeof mfaConfig>,
+  production: boolean,
+): KeyRingSource {
+  return {
+    inlineName: 'AUTH_MFA_KEY',
+    fileName: 'AUTH_MFA_KEY_FILE',
+    inline: config.inline,
+    file: config.file,
+    devFile: config.devFile,
+    production,
+    header: MFA_KEY_HEADER,
+  };
+}
+
+/** A TOTP secret as stored: the ciphertext and the id of the key that made it. */
+export interface SealedSecret {
+  ciphertext: Buffer;
+  keyId: string;
+}
+
+/**
+ * Encrypts TOTP secrets with AES-256-GCM under a key ring kept outside the database (like the
+ * signing keys): a database dump alone yields no secret. The ciphertext is bound to its user
+ * (additional data), so a row copied onto another account does not decrypt. The newest key
+ * encrypts; a secret sealed by an older key stays readable and is sealed again at its next use.
+ */
+@Injectable()
+export class TotpSecretCipher implements OnModuleInit {
+  private readonly logger = new Logger(TotpSecretCipher.name);
+  private keys = new Map<string, Buffer>();
+  private currentId = '';
+
+  constructor(
+    @Inject(mfaConfig.KEY) private readonly config: ConfigType<typeof mfaConfig>,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+  ) {}
+
+  onModuleInit(): void {
+    const ring = loadKeyRing(mfaKeySource(this.config, this.app.production), this.logger);
+    this.keys = new Map(ring.map((key) => [keyId(key, 'mfa'), key]));
+    this.currentId = keyId(ring[ring.length - 1], 'mfa');
+    this.logger.log(`encrypting TOTP secrets with key ${this.currentId}; ${ring.length} key(s)`);
+  }
+
+  /** Whether a secret sealed by `id` should be sealed again with the newest key. */
+  isStale(id: string): boolean {
+    return id !== this.currentId;
+  }
+
+  seal(secret: Buffer, userId: string): SealedSecret {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
+    cipher.setAAD(additionalData(userId));
+    const body = Buffer.concat([cipher.update(secret), cipher.final()]);
+    return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), body]), keyId: this.currentId };
+  }
+
+  /** The secret, or an error when its key is no longer in the ring or the data was altered. */
+  open(sealed: SealedSecret, userId: string): Buffer {
+    const key = this.keys.get(sealed.keyId);
+    if (!key) {
+      throw new Error(`the TOTP key ${sealed.keyId} is not in AUTH_MFA_KEY(_FILE) any more`);
+    }
+    const iv = sealed.ciphertext.subarray(0, IV_BYTES);
+    const tag = sealed.ciphertext.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(additionalData(userId));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([
+      decipher.update(sealed.ciphertext.subarray(IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]);
+  }
+}
+
+const additionalData = (userId: string) => Buffer.from(`latch/totp-secret\0${userId}`);
