@@ -1,7 +1,4 @@
-import type { MfaProof, MfaStatus, RecoveryCodes, TotpEnrolment } from './mfa-types.js';
 import type { components } from './openapi.js';
-
-export type { MfaProof, MfaStatus, RecoveryCodes, TotpEnrolment };
 
 type Schemas = components['schemas'];
 export type TokenResponse = Schemas['TokenResponse'];
@@ -12,6 +9,12 @@ export type Me = Schemas['MeResponse'];
 export type Session = Schemas['SessionResponse'];
 export type ChangePasswordBody = Schemas['ChangePasswordDto'];
 export type User = Schemas['UserView'];
+export type MfaStatus = Schemas['MfaStatusResponse'];
+export type TotpEnrolment = Schemas['TotpEnrolmentResponse'];
+export type RecoveryCodes = Schemas['RecoveryCodesResponse'];
+type Proof = Required<Schemas['MfaProofDto']>;
+/** A second factor: a TOTP code of 6 digits, or one recovery code; exactly one of them. */
+export type MfaProof = Pick<Proof, 'code'> | Pick<Proof, 'recoveryCode'>;
 
 /** `mfa-required`: the password was right, `verifyMfa()` with a second factor finishes login. */
 export type LatchState = 'loading' | 'signed-in' | 'signed-out' | 'mfa-required';

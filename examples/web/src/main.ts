@@ -39,7 +39,9 @@ function show(event?: LatchEvent) {
     ['me', 'notes', 'sessions', 'mfa-secret', 'mfa-qr', 'recovery-codes'].forEach(
       (id) => ($(id).textContent = ''),
     );
-    ['mfa-enrol', 'mfa-codes'].forEach((id) => ($(id).hidden = true));
+    ['mfa-enrol', 'mfa-codes', 'mfa-setup', 'mfa-manage'].forEach((id) => ($(id).hidden = true));
+    $('mfa-status').dataset.enabled = '';
+    $('mfa-status').textContent = '…';
   }
 }
 
@@ -114,10 +116,9 @@ async function loadSessions() {
 
 async function whoAmI() {
   const [me, user] = await Promise.all([latch.me(), api<{ email: string }>('/users/me')]);
-  const { amr = [] } = me as typeof me & { amr?: string[] };
-  $('me').dataset.amr = amr.join(' ');
+  $('me').dataset.amr = me.amr.join(' ');
   $('me').textContent =
-    `${user.email}\nuser ${me.userId}\nsession ${me.sessionId}\nroles ${me.roles.join(', ')}\nsigned in with ${amr.join(', ')}`;
+    `${user.email}\nuser ${me.userId}\nsession ${me.sessionId}\nroles ${me.roles.join(', ')}\nsigned in with ${me.amr.join(', ')}`;
 }
 
 async function loadMfa() {
