@@ -14,6 +14,11 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.refreshToken',
   '*.idToken',
+  '*.mfaToken',
+  '*.code',
+  '*.recoveryCode',
+  '*.recoveryCodes',
+  '*.secret',
 ];
 
 /** JSON lines through pino; the request id on every line comes from request-logging.ts. */

@@ -97,9 +97,11 @@ describe('forged and malformed access tokens', () => {
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
     const asOther = `${h}.${b64url(JSON.stringify({ ...payload, sub: other.user!.id }))}.${s}`;
     const asAdmin = `${h}.${b64url(JSON.stringify({ ...payload, roles: ['admin'] }))}.${s}`;
+    const withFactor = `${h}.${b64url(JSON.stringify({ ...payload, amr: ['pwd', 'otp', 'mfa'] }))}.${s}`;
     const longer = `${h}.${b64url(JSON.stringify({ ...payload, exp: payload.exp + 86_400 }))}.${s}`;
     await expectInvalid(asOther);
     await expectInvalid(asAdmin, ['/auth/me', '/users']);
+    await expectInvalid(withFactor, ['/auth/me', '/auth/mfa']);
     await expectInvalid(longer);
     // A tampered header too (typ rewritten) breaks the signature.
     const headerJson = JSON.parse(Buffer.from(h, 'base64url').toString());
@@ -134,6 +136,8 @@ describe('forged and malformed access tokens', () => {
     ['no exp', { exp: undefined }],
     ['roles that are not a string array', { roles: 'admin' }],
     ['roles holding a non-string', { roles: ['user', 42] }],
+    ['amr that is not a string array', { amr: 'mfa' }],
+    ['amr holding a non-string', { amr: ['pwd', { mfa: true }] }],
   ])('a well-signed token with %s', async (_what, change) => {
     await expectInvalid(signJwt(header, { ...claims(), ...change }, es256()));
   });

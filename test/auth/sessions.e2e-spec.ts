@@ -51,7 +51,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
   afterAll(() => t.close());
 
   describe('GET /auth/me', () => {
-    it('answers from the token: userId, sessionId, roles, expiresAt', async () => {
+    it('answers from the token: userId, sessionId, roles, amr, expiresAt', async () => {
       const user = await registerUser(t.http);
       const response = await t.http.get('/auth/me', { token: user.accessToken });
       expect(response.status).toBe(200);
@@ -60,6 +60,7 @@ describe('sessions: me, list, delete, logout, logout-all, password change, event
         userId: user.user!.id,
         sessionId: user.sessionId,
         roles: ['user'],
+        amr: ['pwd'],
         expiresAt: new Date(payload.exp * 1000).toISOString(),
       });
       expect(response.body.expiresAt).toMatch(ISO_UTC);

@@ -1,6 +1,7 @@
 /**
  * The refresh-token derivation key lives outside the database (defect 5): a development key
- * file under DATA_DIR, or AUTH_REFRESH_KEY / AUTH_REFRESH_KEY_FILE, required in production.
+ * file under DATA_DIR, or AUTH_REFRESH_KEY / AUTH_REFRESH_KEY_FILE, required in production
+ * (as is the TOTP key ring, AUTH_MFA_KEY, whose refusals are checked here too).
  * The ring's newest key derives; every key is tried on a grace replay, so a rotation breaks
  * no chain. On PostgreSQL two instances sharing the key answer each other's replays.
  */
@@ -113,8 +114,14 @@ describe('refresh derivation key outside the database', () => {
   });
 });
 
-describe('refresh derivation key in production', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'latch-refresh-key-'));
+/** The other ring, set to a valid key, so that only the one under test can stop start-up. */
+const VALID_OTHER_RING: Record<string, Record<string, string>> = {
+  AUTH_REFRESH_KEY: { AUTH_MFA_KEY: b64(newKey()) },
+  AUTH_MFA_KEY: { AUTH_REFRESH_KEY: b64(newKey()) },
+};
+
+describe.each(['AUTH_REFRESH_KEY', 'AUTH_MFA_KEY'])('%s in production', (variable) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'latch-key-ring-'));
   const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
     .privateKey.export({ format: 'pem', type: 'pkcs8' })
     .toString();
@@ -133,12 +140,13 @@ describe('refresh derivation key in production', () => {
         JWT_PRIVATE_KEY: pem,
         // Never connected to: the configuration check stops start-up before.
         DATABASE_URL: 'postgres://latch@127.0.0.1:1/latch',
-        AUTH_REFRESH_KEY: value,
+        ...VALID_OTHER_RING[variable],
+        ...(value === undefined ? {} : { [variable]: value }),
       });
       expect(await latch.waitExit()).not.toBe(0);
       const lines = latch.logs.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain('AUTH_REFRESH_KEY');
+      expect(lines[0]).toContain(variable);
       if (value) expect(latch.logs).not.toContain(value);
       expect(latch.logs).not.toMatch(/\n\s+at /);
     },

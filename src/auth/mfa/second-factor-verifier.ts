@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { RecoveryCodesRepository } from '../store/recovery-codes.repository';
-import { TotpFactorsRepository } from '../store/totp-factors.repository';
+import { TotpFactorRow, TotpFactorsRepository } from '../store/totp-factors.repository';
+import { ProblemException } from '../../common/problem';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes';
 import { matchingStep } from './totp';
 import { TotpClock } from './totp-clock';
@@ -21,6 +22,8 @@ export type ProofKind = 'otp' | 'recovery_code';
  */
 @Injectable()
 export class SecondFactorVerifier {
+  private readonly logger = new Logger(SecondFactorVerifier.name);
+
   constructor(
     private readonly factors: TotpFactorsRepository,
     private readonly recoveryCodes: RecoveryCodesRepository,
@@ -58,8 +61,7 @@ export class SecondFactorVerifier {
   ): Promise<boolean> {
     const factor = await this.factors.find(userId, manager);
     if (!factor || (factor.confirmed_at === null) !== confirming) return false;
-    const sealed = { ciphertext: factor.secret_ciphertext, keyId: factor.key_id };
-    const secret = this.cipher.open(sealed, userId);
+    const secret = this.openSecret(userId, factor);
     const step = matchingStep(secret, code, this.clock.now());
     if (step === undefined) return false;
     const resealed = this.cipher.isStale(factor.key_id)
@@ -70,5 +72,26 @@ export class SecondFactorVerifier {
       confirming,
       manager,
     );
+  }
+
+  /**
+   * A secret that cannot be opened (its key left the ring, or the row was altered) is the
+   * operator's problem, not a wrong code: 503, never counted against the user, and an error
+   * line that says which key is missing.
+   */
+  private openSecret(userId: string, factor: TotpFactorRow): Buffer {
+    try {
+      return this.cipher.open(
+        { ciphertext: factor.secret_ciphertext, keyId: factor.key_id },
+        userId,
+      );
+    } catch (error) {
+      this.logger.error({ userId, keyId: factor.key_id }, (error as Error).message);
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'service_unavailable',
+        'the second factor cannot be checked right now',
+      );
+    }
   }
 }

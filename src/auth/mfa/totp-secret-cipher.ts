@@ -74,7 +74,9 @@ export class TotpSecretCipher implements OnModuleInit {
   open(sealed: SealedSecret, userId: string): Buffer {
     const key = this.keys.get(sealed.keyId);
     if (!key) {
-      throw new Error(`the TOTP key ${sealed.keyId} is not in AUTH_MFA_KEY(_FILE) any more`);
+      throw new Error(
+        `a TOTP secret is sealed with key ${sealed.keyId}, which is not in AUTH_MFA_KEY(_FILE); put it back`,
+      );
     }
     const iv = sealed.ciphertext.subarray(0, IV_BYTES);
     const tag = sealed.ciphertext.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
