@@ -433,6 +433,8 @@ it('TOTP: enrol on the demo page, then sign in with a code at the second step', 
   expect(await shownError(page)).toContain('invalid_mfa_code');
   expect(await state(page)).toBe('mfa-required');
 
+  await page.screenshot({ path: join(ARTIFACTS, 'demo-mfa-step.png'), fullPage: true });
+
   // the pending step's token is nowhere but in the client's memory
   expect(mfaTokens).toHaveLength(1);
   const seen = await page.evaluate(async () => ({
