@@ -1,5 +1,5 @@
 import type { LatchClientOptions } from '../src/index.js';
-import { harness, json, problem } from './harness.js';
+import { flush, harness, json, problem } from './harness.js';
 
 // The second factor: login answered mfa_required, verifyMfa, and the management routes.
 
@@ -174,5 +174,28 @@ describe('managing the second factor', () => {
     });
     await expect(client.startTotp()).rejects.toMatchObject({ code: 'mfa_already_enabled' });
     expect(client.state).toBe('signed-in'); // none of these is a reason to sign out
+  });
+});
+
+describe('second step across tabs', () => {
+  it('a tab waiting for its second step takes a token another tab got, and forgets the step', async () => {
+    const channel = `latch-mfa-test-${Date.now()}`;
+    const a = harness({ transport: 'cookie', channel });
+    a.script('POST /auth/refresh', () => problem(401, 'invalid_grant')); // no cookie yet
+    await jest.advanceTimersByTimeAsync(200); // nobody answers a's question
+    await a.client.ready;
+    a.script('POST /auth/login', mfaRequired);
+    await a.client.login(credentials);
+    expect(a.client.state).toBe('mfa-required');
+    const b = harness({ transport: 'cookie', channel }); // restores from the cookie
+    await jest.advanceTimersByTimeAsync(200);
+    await b.client.ready;
+    await flush();
+    expect(b.client.state).toBe('signed-in');
+    expect(a.client.state).toBe('signed-in');
+    expect(await a.client.getAccessToken()).toBe(await b.client.getAccessToken());
+    await expect(a.client.verifyMfa('123456')).rejects.toMatchObject({ code: 'mfa_not_pending' });
+    a.client.close();
+    b.client.close();
   });
 });
