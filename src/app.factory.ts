@@ -68,7 +68,13 @@ export async function createApp(rootModule: Type = AppModule): Promise<NestFasti
   // Cookies are parsed only where one is read (the refresh token), not on every request.
   await app.register(fastifyCookie, { hook: false });
   if (settings.corsOrigins.length > 0) {
-    app.enableCors({ origin: settings.corsOrigins, credentials: true });
+    // @fastify/cors 11 allows only GET, HEAD and POST unless told: the API also has PATCH and
+    // DELETE routes (sessions, notes, the second factor), which a browser must preflight.
+    app.enableCors({
+      origin: settings.corsOrigins,
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    });
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -9,13 +9,29 @@ export type Me = Schemas['MeResponse'];
 export type Session = Schemas['SessionResponse'];
 export type ChangePasswordBody = Schemas['ChangePasswordDto'];
 export type User = Schemas['UserView'];
+export type MfaStatus = Schemas['MfaStatusResponse'];
+export type TotpEnrolment = Schemas['TotpEnrolmentResponse'];
+export type RecoveryCodes = Schemas['RecoveryCodesResponse'];
+type Proof = Required<Schemas['MfaProofDto']>;
+/** A second factor: a TOTP code of 6 digits, or one recovery code; exactly one of them. */
+export type MfaProof = Pick<Proof, 'code'> | Pick<Proof, 'recoveryCode'>;
 
-export type LatchState = 'loading' | 'signed-in' | 'signed-out';
-/** Why a client is signed out: a server code, `logout` (here or in another tab), or `no_session`. */
+/** `mfa-required`: the password was right, `verifyMfa()` with a second factor finishes login. */
+export type LatchState = 'loading' | 'signed-in' | 'signed-out' | 'mfa-required';
+/**
+ * Why a client is signed out: a server code, `logout` (here or in another tab), `no_session`,
+ * or `mfa_token_invalid` (the second step ended: used, expired, or too many wrong codes).
+ */
 export type SignOutReason =
-  'logout' | 'no_session' | 'invalid_grant' | 'refresh_token_reused' | 'session_revoked';
+  | 'logout'
+  | 'no_session'
+  | 'invalid_grant'
+  | 'refresh_token_reused'
+  | 'session_revoked'
+  | 'mfa_token_invalid';
 export type LatchEvent =
   | { type: 'signed-in'; at: number }
+  | { type: 'mfa-required'; at: number }
   | { type: 'refreshed'; at: number; byOtherTab: boolean }
   | { type: 'signed-out'; at: number; reason: SignOutReason };
 
@@ -63,6 +79,9 @@ type Message =
   | { t: 'busy' }
   | { t: 'out'; reason: SignOutReason };
 
+/** What `login()` resolves to: signed in, or a second factor is needed (`verifyMfa()`). */
+export type LoginResult = (TokenResponse & { mfaRequired: false }) | { mfaRequired: true };
+
 type Grant = Pick<TokenResponse, 'accessToken' | 'expiresIn' | 'sessionId'>;
 
 const now = () => Date.now();
@@ -88,6 +107,7 @@ export function createLatchClient(options: LatchClientOptions) {
 
   let state: LatchState = 'loading';
   let token: string | undefined;
+  let mfaToken: string | undefined; // the pending second step; only ever in this closure
   let sessionId: string | undefined;
   let expiresAt = 0; // local ms, from expiresIn and the local arrival time
   let refreshAt = 0;
@@ -158,6 +178,7 @@ export function createLatchClient(options: LatchClientOptions) {
   }
 
   function accept(data: Grant, at: number, byOtherTab: boolean) {
+    mfaToken = undefined;
     token = data.accessToken;
     sessionId = data.sessionId;
     at0 = at;
@@ -174,7 +195,7 @@ export function createLatchClient(options: LatchClientOptions) {
 
   async function signOut(reason: SignOutReason, broadcast: boolean) {
     clearTimeout(timer);
-    token = undefined;
+    token = mfaToken = undefined;
     expiresAt = refreshAt = usableUntil = 0;
     if (!cookie) await storage.set(null);
     if (broadcast) post({ t: 'out', reason });
@@ -344,6 +365,43 @@ export function createLatchClient(options: LatchClientOptions) {
     return data;
   }
 
+  async function login(body: LoginBody): Promise<LoginResult> {
+    try {
+      return Object.assign(await signIn<TokenResponse>('/auth/login', body), {
+        mfaRequired: false as const,
+      });
+    } catch (error) {
+      const pending = (error as LatchError).code === 'mfa_required';
+      if (!pending) throw error;
+      // the one token an error body carries: kept here, never in storage nor in the error
+      mfaToken = ((error as LatchError).body as { mfaToken: string }).mfaToken;
+      clearTimeout(timer);
+      token = undefined;
+      state = 'mfa-required';
+      emit({ type: 'mfa-required', at: now() });
+      return { mfaRequired: true };
+    }
+  }
+
+  /**
+   * The second step of a login that answered `mfaRequired`: a TOTP code (`'123456'` or
+   * `{ code }`) or `{ recoveryCode }`. A wrong code rejects with `invalid_mfa_code` and may be
+   * retried; an ended second step rejects with `invalid_grant` and signs out
+   * (`mfa_token_invalid`).
+   */
+  async function verifyMfa(proof: string | MfaProof): Promise<TokenResponse> {
+    if (!mfaToken) throw new LatchError(400, 'mfa_not_pending');
+    try {
+      return await signIn<TokenResponse>('/auth/login/mfa', {
+        mfaToken,
+        ...(typeof proof === 'string' ? { code: proof } : proof),
+      });
+    } catch (error) {
+      if ((error as LatchError).code === 'invalid_grant') await signOut('mfa_token_invalid', false);
+      throw error;
+    }
+  }
+
   return {
     get state() {
       return state;
@@ -360,7 +418,10 @@ export function createLatchClient(options: LatchClientOptions) {
     getAccessToken,
     fetch: authFetch,
     register: (body: RegisterBody) => signIn<RegisterResponse>('/auth/register', body),
-    login: (body: LoginBody) => signIn<TokenResponse>('/auth/login', body),
+    login,
+    verifyMfa,
+    /** Abandons a pending second step: signed out (`logout`), this tab only. */
+    cancelMfa: () => (mfaToken ? signOut('logout', false) : Promise.resolve()),
     async logout() {
       try {
         const stored = cookie ? undefined : await storage.get();
@@ -380,6 +441,23 @@ export function createLatchClient(options: LatchClientOptions) {
       if (id === sessionId) await signOut('logout', true);
     },
     changePassword: (body: ChangePasswordBody) => call<void>('/auth/password', 'POST', body),
+    mfaStatus: () => call<MfaStatus>('/auth/mfa'),
+    /** Starts (or restarts) TOTP enrolment; `confirmTotp()` with a code from the app turns it on. */
+    startTotp: () => call<TotpEnrolment>('/auth/mfa/totp', 'POST', {}),
+    /**
+     * Turns TOTP on and returns the 10 recovery codes (shown once). The service then signs out
+     * the user's other sessions; this one is refreshed at once so that its token carries `mfa`.
+     */
+    async confirmTotp(code: string) {
+      const codes = await call<RecoveryCodes>('/auth/mfa/totp/confirm', 'POST', { code });
+      refreshAt = usableUntil = 0; // the next read waits for this refresh
+      refresh().catch(() => {});
+      return codes;
+    },
+    /** Turns TOTP off with a current code or a recovery code. */
+    disableTotp: (proof: MfaProof) => call<void>('/auth/mfa/totp', 'DELETE', proof),
+    /** A new set of recovery codes (needs a token from a login with the second factor). */
+    newRecoveryCodes: () => call<RecoveryCodes>('/auth/mfa/recovery-codes', 'POST', {}),
     /** Refresh now (single flight); rejects with a LatchError when it cannot. */
     refresh,
     /** Stops timers and the cross-tab channel. */

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { once } from 'node:events';
 import { extname, join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, LatchProcess } from '../support/latch-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -354,6 +355,160 @@ it('a page on another site cannot get tokens with the cookie', async () => {
   await waitState(page, 'signed-in');
   await context.close();
 });
+
+// The second factor through the demo's pages: enrolment (QR code, key, confirm, recovery
+// codes), then the second step of a sign-in. The server accepts a code once per account and
+// afterwards only a later 30 s step, so a sign-in right after enrolment uses the next step's
+// code (accepted with one step of drift).
+
+/** Turns TOTP on through the demo's page; returns the authenticator and the recovery codes. */
+async function enrolTotp(page: Page) {
+  await page.waitForSelector('#mfa-status[data-enabled="false"]');
+  await page.click('#mfa-setup');
+  await page.waitForSelector('#mfa-enrol:not([hidden]) #mfa-qr svg');
+  const secret = (await page.textContent('#mfa-secret'))!.trim();
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/); // 160 bits in base32
+  const totp = new TOTP({ secret: Secret.fromBase32(secret) });
+  await page.screenshot({ path: join(ARTIFACTS, 'demo-mfa-enrol.png'), fullPage: true });
+  await page.fill('#mfa-confirm-form input[name=code]', totp.generate({ timestamp: Date.now() }));
+  await page.click('#mfa-confirm');
+  await page.waitForSelector('#mfa-status[data-enabled="true"]');
+  const codes = await page.locator('#recovery-codes li').allTextContents();
+  expect(codes).toHaveLength(10);
+  for (const code of codes) expect(code).toMatch(/^[a-z2-7]+(-[a-z2-7]+)+$/); // grouped base32
+  expect(await page.isHidden('#mfa-enrol')).toBe(true);
+  expect(await page.textContent('#mfa-secret')).toBe('');
+  // the page's session was refreshed at once: its token now says the second factor was used
+  await page.waitForSelector('#me[data-amr~="mfa"]');
+  return { totp, codes };
+}
+
+/** Signs out, then signs in with the password: the second-step form appears. */
+async function signInToSecondStep(page: Page, user: { email: string; password: string }) {
+  await page.click('#logout');
+  await waitState(page, 'signed-out');
+  await page.fill('input[name=email]', user.email);
+  await page.fill('input[name=password]', user.password);
+  await page.click('#login');
+  await waitState(page, 'mfa-required');
+  expect(await page.isVisible('#mfa-step')).toBe(true);
+  expect(await page.isHidden('#signed-in')).toBe(true);
+}
+
+/** The demo's error line, once it shows one. */
+async function shownError(page: Page): Promise<string> {
+  await page.waitForFunction(() => !!document.querySelector('#error')?.textContent);
+  return (await page.textContent('#error')) ?? '';
+}
+
+/** The amr of the page's access token, from GET /auth/me through its client. */
+const amr = (page: Page) =>
+  page.evaluate(async () => {
+    const response = await window.latch.fetch('/auth/me');
+    return ((await response.json()) as { amr?: string[] }).amr;
+  });
+
+it('TOTP: enrol on the demo page, then sign in with a code at the second step', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  const user = await register(page);
+  expect(await amr(page)).toEqual(['pwd']);
+  const { totp } = await enrolTotp(page);
+  expect(await amr(page)).toEqual(['pwd', 'otp', 'mfa']);
+
+  const mfaTokens: string[] = [];
+  context.on('response', (response) => {
+    if (!response.url().endsWith('/auth/login')) return;
+    void response
+      .json()
+      .then((body: { mfaToken?: string }) => body.mfaToken && mfaTokens.push(body.mfaToken))
+      .catch(() => undefined);
+  });
+  await signInToSecondStep(page, user);
+
+  // a wrong code is refused and the same step can be retried
+  const near = [-30_000, 0, 30_000].map((d) => totp.generate({ timestamp: Date.now() + d }));
+  await page.fill('#mfa-code', near.includes('000000') ? '111111' : '000000');
+  await page.click('#mfa-verify');
+  expect(await shownError(page)).toContain('invalid_mfa_code');
+  expect(await state(page)).toBe('mfa-required');
+
+  await page.screenshot({ path: join(ARTIFACTS, 'demo-mfa-step.png'), fullPage: true });
+
+  // the pending step's token is nowhere but in the client's memory
+  expect(mfaTokens).toHaveLength(1);
+  const seen = await page.evaluate(async () => ({
+    cookie: document.cookie,
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+    databases: (await indexedDB.databases()).length,
+  }));
+  expect(seen).toEqual({ cookie: '', local: 0, session: 0, databases: 0 });
+  expect(await page.content()).not.toContain(mfaTokens[0]);
+
+  // the code that confirmed enrolment is spent: the next step's code, with one step of drift
+  await page.fill('#mfa-code', totp.generate({ timestamp: Date.now() + 30_000 }));
+  await page.click('#mfa-verify');
+  await waitState(page, 'signed-in');
+  await page.waitForSelector('#me[data-amr~="mfa"]');
+  expect(await amr(page)).toEqual(['pwd', 'otp', 'mfa']);
+  expect(await page.textContent('#error')).toBe('');
+  await page.reload(); // the session, with its amr, comes back from the cookie
+  await waitState(page, 'signed-in');
+  expect(await amr(page)).toEqual(['pwd', 'otp', 'mfa']);
+  await context.close();
+}, 60_000);
+
+it('TOTP: sign in with a recovery code, get a new set, and turn the second factor off', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context);
+  const user = await register(page);
+  const { codes } = await enrolTotp(page);
+
+  await signInToSecondStep(page, user);
+  await page.fill('#mfa-recovery-code', codes[0].toUpperCase()); // case does not matter
+  await page.click('#mfa-recovery-verify');
+  await waitState(page, 'signed-in');
+  expect(await amr(page)).toEqual(['pwd', 'mfa']);
+  await page.waitForSelector('#mfa-status:has-text("9 recovery codes left")');
+
+  // a used recovery code does not work twice
+  await signInToSecondStep(page, user);
+  await page.fill('#mfa-recovery-code', codes[0]);
+  await page.click('#mfa-recovery-verify');
+  expect(await shownError(page)).toContain('invalid_mfa_code');
+  await page.fill('#mfa-recovery-code', codes[1]);
+  await page.click('#mfa-recovery-verify');
+  await waitState(page, 'signed-in');
+
+  // a new set (the token has mfa), shown once; the old set stops working
+  await page.waitForSelector('#mfa-status[data-enabled="true"]');
+  await page.click('#mfa-new-codes');
+  await page.waitForFunction((old) => {
+    const items = [...document.querySelectorAll('#recovery-codes li')];
+    return items.length === 10 && !items.some((item) => item.textContent === old);
+  }, codes[2]);
+  const fresh = await page.locator('#recovery-codes li').allTextContents();
+  await page.waitForSelector('#mfa-status:has-text("10 recovery codes left")');
+
+  await page.fill('#mfa-disable-form input[name=code]', codes[2]); // from the old set
+  await page.click('#mfa-disable');
+  expect(await shownError(page)).toContain('invalid_mfa_code');
+  await page.fill('#mfa-disable-form input[name=code]', fresh[0]);
+  await page.click('#mfa-disable');
+  await page.waitForSelector('#mfa-status[data-enabled="false"]');
+  expect(await page.isVisible('#mfa-setup')).toBe(true);
+
+  // off: the password alone signs in again
+  await page.click('#logout');
+  await waitState(page, 'signed-out');
+  await page.fill('input[name=email]', user.email);
+  await page.fill('input[name=password]', user.password);
+  await page.click('#login');
+  await waitState(page, 'signed-in');
+  expect(await amr(page)).toEqual(['pwd']);
+  await context.close();
+}, 90_000);
 
 it('60 s of continuous API calls across many expiries: zero failures', async () => {
   const result = await continuous;

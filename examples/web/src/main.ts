@@ -1,4 +1,5 @@
-import { createLatchClient, LatchError, type LatchEvent } from '@latch/client';
+import { createLatchClient, LatchError, type LatchEvent, type MfaProof } from '@latch/client';
+import QRCode from 'qrcode';
 
 declare global {
   interface Window {
@@ -22,6 +23,8 @@ function show(event?: LatchEvent) {
     event?.type === 'signed-out' ? `signed out (${event.reason})` : state.replace('-', ' ');
   $('signed-in').hidden = state !== 'signed-in';
   $('signed-out').hidden = state !== 'signed-out';
+  $('mfa-step').hidden = state !== 'mfa-required';
+  if (event?.type === 'mfa-required') $('mfa-code').focus();
   if (event?.type === 'refreshed') {
     renewals++;
     const renewed = $('renewed');
@@ -29,8 +32,17 @@ function show(event?: LatchEvent) {
     renewed.textContent = `token renewed at ${time(event.at)} (${renewals}×${event.byOtherTab ? ', by another tab' : ''})`;
   }
   if (event?.type === 'signed-in') void loadAll();
-  if (event?.type === 'signed-out')
-    ['me', 'notes', 'sessions'].forEach((id) => ($(id).textContent = ''));
+  if (event?.type === 'signed-in' || event?.type === 'signed-out') {
+    ['mfa-form', 'mfa-recovery-form'].forEach((id) => $<HTMLFormElement>(id).reset());
+  }
+  if (event?.type === 'signed-out') {
+    ['me', 'notes', 'sessions', 'mfa-secret', 'mfa-qr', 'recovery-codes'].forEach(
+      (id) => ($(id).textContent = ''),
+    );
+    ['mfa-enrol', 'mfa-codes', 'mfa-setup', 'mfa-manage'].forEach((id) => ($(id).hidden = true));
+    $('mfa-status').dataset.enabled = '';
+    $('mfa-status').textContent = '…';
+  }
 }
 
 async function run(action: () => Promise<unknown>) {
@@ -104,11 +116,34 @@ async function loadSessions() {
 
 async function whoAmI() {
   const [me, user] = await Promise.all([latch.me(), api<{ email: string }>('/users/me')]);
+  $('me').dataset.amr = me.amr.join(' ');
   $('me').textContent =
-    `${user.email}\nuser ${me.userId}\nsession ${me.sessionId}\nroles ${me.roles.join(', ')}`;
+    `${user.email}\nuser ${me.userId}\nsession ${me.sessionId}\nroles ${me.roles.join(', ')}\nsigned in with ${me.amr.join(', ')}`;
 }
 
-const loadAll = () => run(() => Promise.all([whoAmI(), loadNotes(), loadSessions()]));
+async function loadMfa() {
+  const status = await latch.mfaStatus();
+  const element = $('mfa-status');
+  element.dataset.enabled = String(status.totpEnabled);
+  element.textContent = status.totpEnabled
+    ? `on · ${status.recoveryCodesRemaining} recovery codes left`
+    : 'off';
+  $('mfa-setup').hidden = status.totpEnabled;
+  $('mfa-manage').hidden = !status.totpEnabled;
+}
+
+function showRecoveryCodes(codes: string[]) {
+  $('recovery-codes').replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement('li');
+      item.textContent = code;
+      return item;
+    }),
+  );
+  $('mfa-codes').hidden = false;
+}
+
+const loadAll = () => run(() => Promise.all([whoAmI(), loadNotes(), loadSessions(), loadMfa()]));
 
 const form = (id: string) => new FormData($<HTMLFormElement>(id));
 const field = (data: FormData, name: string) => {
@@ -128,6 +163,67 @@ $('register').onclick = () => {
   );
 };
 $('whoami').onclick = () => run(whoAmI);
+
+// the second step of a login, when the account has TOTP on
+const verify = (id: string, proof: MfaProof) => {
+  void run(async () => {
+    try {
+      await latch.verifyMfa(proof);
+    } catch (error) {
+      $<HTMLFormElement>(id).reset(); // a wrong code: try again with the next one
+      throw error;
+    }
+  });
+};
+$<HTMLFormElement>('mfa-form').onsubmit = (event) => {
+  event.preventDefault();
+  verify('mfa-form', { code: field(form('mfa-form'), 'code') });
+};
+$<HTMLFormElement>('mfa-recovery-form').onsubmit = (event) => {
+  event.preventDefault();
+  verify('mfa-recovery-form', {
+    recoveryCode: field(form('mfa-recovery-form'), 'recoveryCode'),
+  });
+};
+$('mfa-cancel').onclick = () => run(() => latch.cancelMfa());
+
+// two-factor settings of the signed-in user
+$('mfa-setup').onclick = () =>
+  run(async () => {
+    const { secret, otpauthUrl } = await latch.startTotp();
+    // SVG markup made here by the qrcode package from the service's otpauth:// URL
+    $('mfa-qr').innerHTML = await QRCode.toString(otpauthUrl, { type: 'svg', margin: 1 });
+    $('mfa-secret').textContent = secret;
+    $('mfa-codes').hidden = true;
+    $('mfa-enrol').hidden = false;
+  });
+$<HTMLFormElement>('mfa-confirm-form').onsubmit = (event) => {
+  event.preventDefault();
+  const code = field(form('mfa-confirm-form'), 'code');
+  void run(async () => {
+    const { recoveryCodes } = await latch.confirmTotp(code);
+    $<HTMLFormElement>('mfa-confirm-form').reset();
+    $('mfa-enrol').hidden = true;
+    $('mfa-qr').textContent = $('mfa-secret').textContent = '';
+    showRecoveryCodes(recoveryCodes);
+    await Promise.all([loadMfa(), whoAmI(), loadSessions()]);
+  });
+};
+$('mfa-new-codes').onclick = () =>
+  run(async () => {
+    showRecoveryCodes((await latch.newRecoveryCodes()).recoveryCodes);
+    await loadMfa();
+  });
+$<HTMLFormElement>('mfa-disable-form').onsubmit = (event) => {
+  event.preventDefault();
+  const value = field(form('mfa-disable-form'), 'code').trim();
+  void run(async () => {
+    await latch.disableTotp(/^\d{6}$/.test(value) ? { code: value } : { recoveryCode: value });
+    $<HTMLFormElement>('mfa-disable-form').reset();
+    $('mfa-codes').hidden = true;
+    await loadMfa();
+  });
+};
 $<HTMLFormElement>('note-form').onsubmit = (event) => {
   event.preventDefault();
   const data = form('note-form');
