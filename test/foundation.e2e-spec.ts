@@ -110,6 +110,18 @@ describe('CORS', () => {
         headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
       });
       expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+      // The API's DELETE and PATCH routes must pass a browser's preflight too.
+      for (const [method, path] of [
+        ['DELETE', '/auth/mfa/totp'],
+        ['DELETE', '/auth/sessions/x'],
+        ['PATCH', '/users/x'],
+      ]) {
+        const preflight = await t.http.request('OPTIONS', path, {
+          headers: { origin: 'https://app.example.com', 'access-control-request-method': method },
+        });
+        expect(preflight.status).toBe(204);
+        expect(preflight.headers.get('access-control-allow-methods')).toContain(method);
+      }
     } finally {
       await t.close();
     }

@@ -1349,7 +1349,11 @@ export interface operations {
           'application/json': components['schemas']['RecoveryCodesResponse'];
         };
       };
-      /** @description missing, invalid, expired or revoked access token; insufficient_user_authentication when the session was not verified with a second factor */
+      /**
+       * @description insufficient_user_authentication: the session was not verified with TOTP
+       *
+       *     missing, invalid, expired or revoked access token
+       */
       401: {
         headers: {
           [name: string]: unknown;
