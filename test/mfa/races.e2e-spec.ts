@@ -19,6 +19,7 @@ import {
   startEnrolment,
   STEP_MS,
   TestClock,
+  unusedRecoveryCodes,
 } from './helpers';
 
 const statusCounts = (statuses: number[]) =>
@@ -46,13 +47,7 @@ describe('second factor: simultaneous requests', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  const unused = async (userId: string) =>
-    (
-      await t.sql(
-        `SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`,
-        [userId],
-      )
-    )[0].n;
+  const unused = (userId: string) => unusedRecoveryCodes(t, userId);
 
   it('12 simultaneous wrong codes on one mfaToken: at most 5 are judged, the rest are invalid_grant', async () => {
     const user = await enableTotp(t, clock);

@@ -22,6 +22,7 @@ import {
   expectRecoveryCode,
   sloppy,
   TestClock,
+  unusedRecoveryCodes,
 } from './helpers';
 
 describe('recovery codes', () => {
@@ -37,13 +38,7 @@ describe('recovery codes', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  const unused = async (userId: string) =>
-    (
-      await t.sql(
-        `SELECT count(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`,
-        [userId],
-      )
-    )[0].n;
+  const unused = (userId: string) => unusedRecoveryCodes(t, userId);
 
   it('each logs in once, with amr ["pwd","mfa"] and a recovery_code_used event; the same code again is invalid_mfa_code', async () => {
     const user = await enableTotp(t, clock);
