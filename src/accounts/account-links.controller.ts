@@ -14,7 +14,7 @@ import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Public } from '../auth/decorators/public.decorator';
 import type { Principal } from '../auth/principal';
 import { RateLimit } from '../auth/rate-limit/rate-limit.decorator';
-import { contextOf } from './client-request';
+import { contextOf } from '../auth/client-context';
 import {
   ChangeEmailDto,
   ForgotPasswordDto,

@@ -22,7 +22,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { clientContext } from '../auth/client-context';
+import { contextOf } from '../auth/client-context';
 import { Authorized } from '../auth/decorators/authorized.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { Principal } from '../auth/principal';
@@ -33,9 +33,6 @@ import { UsersRepository } from '../users/users.repository';
 import { AccountDeletion } from './account-deletion';
 import { AdministrationService } from './administration.service';
 import { DeleteAccountDto, ListUsersQuery, UpdateUserDto } from './dto/accounts.dto';
-
-const contextOf = (request: FastifyRequest) =>
-  clientContext(request.ip, request.headers['user-agent'], request.id);
 
 const USER_ID = ApiParam({
   name: 'id',

@@ -28,7 +28,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
 import { canonicalUuid } from '../common/uuid';
 import { toUserView } from '../users/user-view';
-import { clientContext } from './client-context';
+import { contextOf } from './client-context';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
@@ -53,8 +53,6 @@ import { SessionsService } from './sessions/sessions.service';
 import { TokenResponder } from './token-responder';
 
 type Authenticated<T> = FastifyRequest & { user: T };
-const contextOf = (request: FastifyRequest) =>
-  clientContext(request.ip, request.headers['user-agent'], request.id);
 
 @ApiTags('auth')
 @Controller('auth')

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 /** Where a sign-in or refresh came from, recorded on the session and in audit events. */
 export interface ClientContext {
   ip: string | null;
@@ -19,3 +21,7 @@ export function clientContext(
     requestId,
   };
 }
+
+/** The client context of a request, as every route records it. */
+export const contextOf = (request: FastifyRequest): ClientContext =>
+  clientContext(request.ip, request.headers['user-agent'], request.id);

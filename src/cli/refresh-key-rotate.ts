@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { REFRESH_KEY_HEADER } from '../auth/refresh/refresh-derivation-key';
-import { addKeyToRing, keyId } from '../config/key-ring-files';
-import { refreshKeyConfig } from '../config/namespaces';
+import { refreshKeySource } from '../auth/refresh/refresh-derivation-key';
+import { rotateKeyRingFile } from '../config/key-ring-files';
+import { appConfig, refreshKeyConfig } from '../config/namespaces';
 import { runCli } from './args';
 
 /**
@@ -11,14 +11,9 @@ import { runCli } from './args';
  * with the new key for longer than AUTH_REUSE_GRACE.
  */
 runCli(async () => {
-  const config = refreshKeyConfig(); // validates the environment first
-  if (config.inline) {
-    throw new Error(
-      'AUTH_REFRESH_KEY is set: add the new key at the end of that variable instead (docs/operations.md)',
-    );
-  }
-  const file = config.file ?? config.devFile;
-  const id = keyId(addKeyToRing(file, REFRESH_KEY_HEADER), 'refresh');
+  // Reading the configuration validates the environment first.
+  const source = refreshKeySource(refreshKeyConfig(), appConfig().production);
+  const { id, file } = rotateKeyRingFile(source, 'refresh');
   console.log(`added refresh key ${id} to ${file}; restart the instances to derive with it`);
   return Promise.resolve();
 });

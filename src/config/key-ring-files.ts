@@ -83,3 +83,21 @@ export function loadKeyRing(source: KeyRingSource, logger: Logger): Buffer[] {
   }
   return readKeyRingFile(source.devFile, `the development key file ${source.devFile}`);
 }
+
+/**
+ * What `npm run keys:rotate-refresh` and `keys:rotate-mfa` do: appends a key to the ring's
+ * file (the configured one, else the development one). A ring given inline cannot be written
+ * to: the operator appends to the variable instead.
+ */
+export function rotateKeyRingFile(
+  source: KeyRingSource,
+  purpose: string,
+): { id: string; file: string } {
+  if (source.inline) {
+    throw new Error(
+      `${source.inlineName} is set: add the new key at the end of that variable instead (docs/operations.md)`,
+    );
+  }
+  const file = source.file ?? source.devFile;
+  return { id: keyId(addKeyToRing(file, source.header), purpose), file };
+}

@@ -20,7 +20,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { clientContext } from '../client-context';
+import { contextOf } from '../client-context';
 import { Authorized } from '../decorators/authorized.decorator';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { Public } from '../decorators/public.decorator';
@@ -38,9 +38,6 @@ import {
   TotpEnrolmentResponse,
 } from './mfa.dto';
 import { TotpEnrolment } from './totp-enrolment.service';
-
-const contextOf = (request: FastifyRequest) =>
-  clientContext(request.ip, request.headers['user-agent'], request.id);
 
 /** The second factor (docs/api.md, "Second factor"): TOTP, recovery codes, the login step. */
 @ApiTags('mfa')
