@@ -933,7 +933,7 @@ export interface operations {
           'application/json': components['schemas']['TokenResponse'];
         };
       };
-      /** @description invalid_credentials */
+      /** @description invalid_credentials; or, for the right password of an account with TOTP on, mfa_required with an extra member `mfaToken` for POST /auth/login/mfa */
       401: {
         headers: {
           [name: string]: unknown;

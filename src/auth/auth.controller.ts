@@ -96,7 +96,11 @@ export class AuthController {
   @HttpCode(HttpStatus.OK)
   @RateLimit('login')
   @ApiOkResponse({ type: TokenResponse })
-  @ApiUnauthorizedResponse({ description: 'invalid_credentials' })
+  @ApiUnauthorizedResponse({
+    description:
+      'invalid_credentials; or, for the right password of an account with TOTP on, ' +
+      'mfa_required with an extra member `mfaToken` for POST /auth/login/mfa',
+  })
   @ApiForbiddenResponse({
     description:
       'right password, but account_disabled or (AUTH_REQUIRE_VERIFIED_EMAIL) email_not_verified',
