@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { ProblemException } from '../../common/problem';
+import { invalidGrant } from '../refresh/refresh-errors';
 
 export const invalidMfaCode = () =>
   new ProblemException(
@@ -22,11 +23,7 @@ export const noPendingEnrolment = () =>
   );
 
 export const invalidMfaToken = () =>
-  new ProblemException(
-    HttpStatus.UNAUTHORIZED,
-    'invalid_grant',
-    'the mfaToken is invalid, used or expired; log in again',
-  );
+  invalidGrant('the mfaToken is invalid, used or expired; log in again');
 
 /** The one error body that carries a token (docs/api.md): the second step's `mfaToken`. */
 export const mfaRequired = (mfaToken: string) =>

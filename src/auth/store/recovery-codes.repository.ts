@@ -8,7 +8,7 @@ export class RecoveryCodesRepository {
 
   /** The user's codes become exactly these: the old set stops working in the same transaction. */
   async replace(userId: string, hashes: Buffer[], manager: EntityManager): Promise<void> {
-    await manager.query(`DELETE FROM recovery_codes WHERE user_id = $1`, [userId]);
+    await this.removeAll(userId, manager);
     await manager.query(
       `INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])`,
       [userId, hashes],
