@@ -204,10 +204,10 @@ export class CredentialsService {
   }
 
   private failAttempt(attempt: LoginAttempt, userId: string | null, context: ClientContext): never {
-    this.events.publish('login.failed', { userId, context });
-    if (this.lockout.lockedBy(attempt)) {
-      this.events.publish('login.locked_out', { userId, context });
-    }
+    this.events.publishWrongCredential('login.failed', this.lockout.lockedBy(attempt), {
+      userId,
+      context,
+    });
     throw invalidCredentials();
   }
 }

@@ -5,10 +5,11 @@
  */
 import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
-import { PASSWORD, startApp, TestApp } from '../support/test-app';
+import { eventually, PASSWORD, startApp, TestApp } from '../support/test-app';
 import {
   codeAt,
   disableTotp,
+  eventTypes,
   enableTotp,
   loginMfa,
   mfaStatus,
@@ -126,6 +127,10 @@ describe('second factor and the lockout (threshold 3)', () => {
         'invalid_mfa_code',
       );
     }
+    // The third wrong code locked the account, and the audit trail says so, as at login.
+    await eventually(async () =>
+      (await eventTypes(t, user.accessToken)).includes('login.locked_out'),
+    );
     const locked = await disableTotp(t, user.accessToken, { code: clock.code(user.secret) });
     expectLockedOut(locked);
     expectLockedOut(await passwordLogin(t, user.email));

@@ -7,6 +7,21 @@ import { AuthEvent, AuthEventInput, authEventName, AuthEventType } from './auth-
 export class AuthEventBus {
   constructor(private readonly emitter: EventEmitter2) {}
 
+  /**
+   * A credential judged wrong (a password, a second-factor code): its failure event, and
+   * `login.locked_out` when this very attempt locked the account.
+   */
+  publishWrongCredential(
+    type: 'login.failed' | 'mfa_failed',
+    lockedNow: boolean,
+    input: AuthEventInput,
+  ): void {
+    this.publish(type, input);
+    if (lockedNow) {
+      this.publish('login.locked_out', { userId: input.userId, context: input.context });
+    }
+  }
+
   publish(type: AuthEventType, input: AuthEventInput): void {
     const event: AuthEvent = {
       type,

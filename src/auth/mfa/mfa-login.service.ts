@@ -78,10 +78,11 @@ export class MfaLogin {
       return { issued: opened, kind };
     });
     if (!outcome) {
-      this.events.publish('mfa_failed', { userId, context, detail: { step: 'login' } });
-      if (this.lockout.lockedBy(attempt)) {
-        this.events.publish('login.locked_out', { userId, context });
-      }
+      this.events.publishWrongCredential('mfa_failed', this.lockout.lockedBy(attempt), {
+        userId,
+        context,
+        detail: { step: 'login' },
+      });
       throw invalidMfaCode();
     }
     await this.lockout.succeeded(attempt);

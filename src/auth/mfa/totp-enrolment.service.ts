@@ -134,7 +134,8 @@ export class TotpEnrolment {
         return kind;
       });
       if (!spent) {
-        this.events.publish('mfa_failed', {
+        // Counted toward the lockout, so a code that locks the account says so, as at login.
+        this.events.publishWrongCredential('mfa_failed', this.lockout.lockedBy(attempt), {
           userId,
           sessionId,
           context,
