@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { mfaKeySource } from '../auth/mfa/totp-secret-cipher';
-import { rotateKeyRingFile } from '../config/key-ring-files';
+import { MFA_KEY_RING } from '../auth/mfa/totp-secret-cipher';
+import { keyRingSource, rotateKeyRingFile } from '../config/key-ring-files';
 import { appConfig, mfaConfig } from '../config/namespaces';
 import { runCli } from './args';
 
@@ -12,7 +12,7 @@ import { runCli } from './args';
  */
 runCli(async () => {
   // Reading the configuration validates the environment first.
-  const source = mfaKeySource(mfaConfig(), appConfig().production);
+  const source = keyRingSource(MFA_KEY_RING, mfaConfig(), appConfig().production);
   const { id, file } = rotateKeyRingFile(source, 'mfa');
   console.log(`added TOTP key ${id} to ${file}; restart the instances to encrypt with it`);
   return Promise.resolve();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { refreshKeySource } from '../auth/refresh/refresh-derivation-key';
-import { rotateKeyRingFile } from '../config/key-ring-files';
+import { REFRESH_KEY_RING } from '../auth/refresh/refresh-derivation-key';
+import { keyRingSource, rotateKeyRingFile } from '../config/key-ring-files';
 import { appConfig, refreshKeyConfig } from '../config/namespaces';
 import { runCli } from './args';
 
@@ -12,7 +12,7 @@ import { runCli } from './args';
  */
 runCli(async () => {
   // Reading the configuration validates the environment first.
-  const source = refreshKeySource(refreshKeyConfig(), appConfig().production);
+  const source = keyRingSource(REFRESH_KEY_RING, refreshKeyConfig(), appConfig().production);
   const { id, file } = rotateKeyRingFile(source, 'refresh');
   console.log(`added refresh key ${id} to ${file}; restart the instances to derive with it`);
   return Promise.resolve();

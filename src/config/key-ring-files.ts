@@ -5,19 +5,39 @@ import { dirname } from 'node:path';
 import { ConfigurationError } from './environment';
 import { MIN_KEY_BYTES, parseKeyRing } from './key-ring';
 
-/** Where a ring comes from: one variable inline, one naming a file, or a development file. */
-export interface KeyRingSource {
-  /** The variables, for messages: e.g. AUTH_MFA_KEY and AUTH_MFA_KEY_FILE. */
+/** What names a ring: its variables (for messages) and the comment atop a generated file. */
+export interface KeyRingNames {
+  /** e.g. AUTH_MFA_KEY and AUTH_MFA_KEY_FILE. */
   inlineName: string;
   fileName: string;
+  /** What the keys are for, written at the top of a generated file. */
+  header: string;
+}
+
+/** Where a configured ring is: inline, in a file, or (outside production) a development file. */
+export interface KeyRingLocation {
   inline?: string;
   file?: string;
   /** Generated outside production when neither variable is set. */
   devFile: string;
-  production: boolean;
-  /** The comment at the top of a generated file: what the keys are for. */
-  header: string;
 }
+
+/** Where a ring comes from, as loading and rotating it need to know. */
+export interface KeyRingSource extends KeyRingNames, KeyRingLocation {
+  production: boolean;
+}
+
+export const keyRingSource = (
+  names: KeyRingNames,
+  location: KeyRingLocation,
+  production: boolean,
+): KeyRingSource => ({
+  ...names,
+  inline: location.inline,
+  file: location.file,
+  devFile: location.devFile,
+  production,
+});
 
 /** A short public name for a key in logs and rows: a truncated hash, never the key. */
 export function keyId(key: Buffer, purpose: string): string {

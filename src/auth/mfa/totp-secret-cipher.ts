@@ -1,31 +1,20 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { keyId, KeyRingSource, loadKeyRing } from '../../config/key-ring-files';
+import { keyId, KeyRingNames, keyRingSource, loadKeyRing } from '../../config/key-ring-files';
 import { appConfig, mfaConfig } from '../../config/namespaces';
 
-export const MFA_KEY_HEADER =
-  '# Latch TOTP secret encryption keys (AES-256-GCM), oldest first: the last one encrypts,\n' +
-  '# every one decrypts. Keep this file 0600 and keep every key a stored secret still uses.\n';
+/** The TOTP encryption ring's variables and key-file header. */
+export const MFA_KEY_RING: KeyRingNames = {
+  inlineName: 'AUTH_MFA_KEY',
+  fileName: 'AUTH_MFA_KEY_FILE',
+  header:
+    '# Latch TOTP secret encryption keys (AES-256-GCM), oldest first: the last one encrypts,\n' +
+    '# every one decrypts. Keep this file 0600 and keep every key a stored secret still uses.\n',
+};
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** Where the TOTP key ring comes from (the service and `npm run keys:rotate-mfa`). */
-export function mfaKeySource(
-  config: ConfigType<typeof mfaConfig>,
-  production: boolean,
-): KeyRingSource {
-  return {
-    inlineName: 'AUTH_MFA_KEY',
-    fileName: 'AUTH_MFA_KEY_FILE',
-    inline: config.inline,
-    file: config.file,
-    devFile: config.devFile,
-    production,
-    header: MFA_KEY_HEADER,
-  };
-}
 
 /** A TOTP secret as stored: the ciphertext and the id of the key that made it. */
 export interface SealedSecret {
@@ -51,7 +40,10 @@ export class TotpSecretCipher implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const ring = loadKeyRing(mfaKeySource(this.config, this.app.production), this.logger);
+    const ring = loadKeyRing(
+      keyRingSource(MFA_KEY_RING, this.config, this.app.production),
+      this.logger,
+    );
     this.keys = new Map(ring.map((key) => [keyId(key, 'mfa'), key]));
     this.currentId = keyId(ring[ring.length - 1], 'mfa');
     this.logger.log(`encrypting TOTP secrets with key ${this.currentId}; ${ring.length} key(s)`);

@@ -1,27 +1,17 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { appConfig, refreshKeyConfig } from '../../config/namespaces';
-import { keyId, KeyRingSource, loadKeyRing } from '../../config/key-ring-files';
+import { keyId, KeyRingNames, keyRingSource, loadKeyRing } from '../../config/key-ring-files';
 
-export const REFRESH_KEY_HEADER =
-  '# Latch refresh-token derivation keys, oldest first: the last one derives new successors,\n' +
-  '# every one is tried when a token is replayed inside AUTH_REUSE_GRACE. Keep this file 0600.\n';
+/** The refresh derivation ring's variables and key-file header. */
+export const REFRESH_KEY_RING: KeyRingNames = {
+  inlineName: 'AUTH_REFRESH_KEY',
+  fileName: 'AUTH_REFRESH_KEY_FILE',
+  header:
+    '# Latch refresh-token derivation keys, oldest first: the last one derives new successors,\n' +
+    '# every one is tried when a token is replayed inside AUTH_REUSE_GRACE. Keep this file 0600.\n',
+};
 
-/** Where the refresh key ring comes from (the service and `npm run keys:rotate-refresh`). */
-export function refreshKeySource(
-  config: ConfigType<typeof refreshKeyConfig>,
-  production: boolean,
-): KeyRingSource {
-  return {
-    inlineName: 'AUTH_REFRESH_KEY',
-    fileName: 'AUTH_REFRESH_KEY_FILE',
-    inline: config.inline,
-    file: config.file,
-    devFile: config.devFile,
-    production,
-    header: REFRESH_KEY_HEADER,
-  };
-}
 /**
  * The key ring that derives a refresh token's successor, shared by every instance and kept
  * outside the database (a database read plus one spent token must not yield the live one).
@@ -41,7 +31,10 @@ export class RefreshDerivationKey implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.ring = loadKeyRing(refreshKeySource(this.config, this.app.production), this.logger);
+    this.ring = loadKeyRing(
+      keyRingSource(REFRESH_KEY_RING, this.config, this.app.production),
+      this.logger,
+    );
     this.logger.log(
       `deriving refresh tokens with key ${keyId(this.current, 'refresh')}; ${this.ring.length} key(s) verify`,
     );
