@@ -12,7 +12,6 @@ import { ProblemFilter, replyWithProblem } from './common/problem.filter';
 import { installJsonBodyParser } from './common/json-body';
 import { installRequestLogging } from './common/request-logging';
 import { securityHeaders } from './common/security-headers';
-import { createValidationPipe } from './common/validation';
 import { appConfig } from './config/namespaces';
 import { fastifyTrustProxy } from './config/trust-proxy';
 
@@ -76,7 +75,8 @@ export async function createApp(rootModule: Type = AppModule): Promise<NestFasti
       methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     });
   }
-  app.useGlobalPipes(createValidationPipe());
+  // Latch's routes bring their own filter and pipe; this one gives the rest of the service
+  // (notes, health, unknown paths) the same problem+json answers.
   app.useGlobalFilters(new ProblemFilter());
   setUpOpenApi(app);
   return app;

@@ -1,28 +1,27 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { EventEmitterModule } from '@nestjs/event-emitter';
-import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from './auth/auth.module';
 import { LoggingModule } from './common/logging.module';
-import { allConfigs } from './config/namespaces';
-import { DatabaseModule } from './database/database.module';
+import { appConfig, latchOptionsFromEnv } from './config/namespaces';
 import { HealthModule } from './health/health.module';
-import { MaintenanceModule } from './maintenance/maintenance.module';
+import { LatchModule } from './latch.module';
+import { Note } from './notes/note.entity';
 import { NotesModule } from './notes/notes.module';
-import { AccountsModule } from './accounts/accounts.module';
+import { notesMigrations } from './notes/notes.schema';
 
+/**
+ * The standalone service: one consumer of LatchModule, its options read from the environment
+ * once, here, plus its own HTTP settings, logging, health check and the notes example.
+ */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
-    EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
-    ScheduleModule.forRoot(),
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
     LoggingModule,
-    DatabaseModule,
+    LatchModule.forRootAsync({
+      useFactory: () => ({ ...latchOptionsFromEnv(process.env), requireGuards: 'all' }),
+      connection: { entities: [Note], migrations: notesMigrations },
+    }),
     HealthModule,
-    AuthModule,
-    AccountsModule,
     NotesModule,
-    MaintenanceModule,
   ],
 })
 export class AppModule {}

@@ -24,12 +24,14 @@ import {
 import { EmailChangeService } from './email-change.service';
 import { EmailVerificationService } from './email-verification.service';
 import { PasswordResetService } from './password-reset.service';
+import { LatchRoutes } from '../common/latch-routes.decorator';
 
 const INVALID_LINK =
   'invalid_link (the token is malformed, unknown, used or expired) or validation_failed';
 
 /** The routes of mailed links, under /auth: verification, password reset, e-mail change. */
 @ApiTags('auth')
+@LatchRoutes()
 @Controller('auth')
 export class AccountLinksController {
   constructor(

@@ -33,6 +33,7 @@ import { UsersRepository } from '../users/users.repository';
 import { AccountDeletion } from './account-deletion';
 import { AdministrationService } from './administration.service';
 import { DeleteAccountDto, ListUsersQuery, UpdateUserDto } from './dto/accounts.dto';
+import { LatchRoutes } from '../common/latch-routes.decorator';
 
 const USER_ID = ApiParam({
   name: 'id',
@@ -41,6 +42,7 @@ const USER_ID = ApiParam({
 });
 
 @ApiTags('users')
+@LatchRoutes()
 @Controller('users')
 export class UsersController {
   constructor(

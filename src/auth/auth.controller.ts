@@ -51,10 +51,12 @@ import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
 import { SessionsService } from './sessions/sessions.service';
 import { TokenResponder } from './token-responder';
+import { LatchRoutes } from '../common/latch-routes.decorator';
 
 type Authenticated<T> = FastifyRequest & { user: T };
 
 @ApiTags('auth')
+@LatchRoutes()
 @Controller('auth')
 export class AuthController {
   constructor(

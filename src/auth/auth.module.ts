@@ -1,10 +1,9 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
-import { authConfig } from '../config/namespaces';
+
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { CredentialsService } from './credentials.service';
@@ -50,6 +49,7 @@ import { AccessTokenStrategy } from './tokens/access-token.strategy';
 import { JwksController } from './tokens/jwks.controller';
 import { SigningKeys } from './tokens/signing-keys';
 import { VerifiedTokenCache } from './tokens/verified-token-cache';
+import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const MINUTE_MS = 60_000;
 
@@ -68,8 +68,8 @@ const MINUTE_MS = 60_000;
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [authConfig.KEY, RATE_LIMIT_STORAGE],
-      useFactory: (auth: ConfigType<typeof authConfig>, storage: ThrottlerStorage | null) => ({
+      inject: [AUTH_SETTINGS, RATE_LIMIT_STORAGE],
+      useFactory: (auth: AuthSettings, storage: ThrottlerStorage | null) => ({
         throttlers: [
           {
             name: 'login',

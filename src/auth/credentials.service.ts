@@ -1,8 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import { ProblemException } from '../common/problem';
-import { authConfig } from '../config/namespaces';
+
 import { User } from '../users/user.entity';
 import { UserWithPasswordHash, UsersRepository } from '../users/users.repository';
 import type { ClientContext } from './client-context';
@@ -18,6 +17,7 @@ import { UserCreationHooks } from './user-creation-hooks';
 import { MfaChallenges } from './mfa/mfa-challenges';
 import { mfaRequired } from './mfa/mfa-errors';
 import { TotpFactorsRepository } from './store/totp-factors.repository';
+import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const invalidCredentials = () =>
   new ProblemException(
@@ -53,7 +53,7 @@ export class CredentialsService {
     private readonly sessions: SessionsService,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
     private readonly creationHooks: UserCreationHooks,
     private readonly totp: TotpFactorsRepository,
     private readonly challenges: MfaChallenges,

@@ -9,6 +9,8 @@ import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
 import { AccessTokenVerifier } from './tokens/access-token-verifier';
 import { AccessTokenGuard } from './tokens/access-token.guard';
+import { LatchRoutes } from '../common/latch-routes.decorator';
+import { LATCH_SETTINGS } from '../latch.settings';
 
 @Injectable()
 class AllowAll implements CanActivate {
@@ -81,11 +83,18 @@ class ForgottenController {
 
 describe('GuardedRoutesCheck', () => {
   // The guards are instantiated with their module, so the verifier they need is a stub here.
-  const start = async (...controllers: (new () => object)[]) => {
+  const startWith = async (
+    requireGuards: 'latch' | 'all',
+    ...controllers: (new () => object)[]
+  ) => {
     const moduleRef = await Test.createTestingModule({
       imports: [DiscoveryModule],
       controllers,
-      providers: [GuardedRoutesCheck, { provide: AccessTokenVerifier, useValue: {} }],
+      providers: [
+        GuardedRoutesCheck,
+        { provide: AccessTokenVerifier, useValue: {} },
+        { provide: LATCH_SETTINGS, useValue: { requireGuards } },
+      ],
     }).compile();
     try {
       await moduleRef.init();
@@ -93,6 +102,7 @@ describe('GuardedRoutesCheck', () => {
       await moduleRef.close();
     }
   };
+  const start = (...controllers: (new () => object)[]) => startWith('all', ...controllers);
 
   it('lets an application whose routes are all guarded or public start', async () => {
     await expect(start(GuardedClassController, PublicClassController)).resolves.toBeUndefined();
@@ -101,6 +111,18 @@ describe('GuardedRoutesCheck', () => {
   it('refuses to start an application with an unguarded route, naming it', async () => {
     await expect(start(GuardedClassController, ForgottenController)).rejects.toThrow(
       'every route needs an access guard or @Public(): GET /forgot (ForgottenController.forgotten)',
+    );
+  });
+
+  it("checks only Latch's own controllers unless requireGuards is 'all'", async () => {
+    @LatchRoutes()
+    @Controller('latch-forgot')
+    class LatchForgottenController {
+      @Get() forgotten() {}
+    }
+    await expect(startWith('latch', ForgottenController)).resolves.toBeUndefined();
+    await expect(startWith('latch', LatchForgottenController)).rejects.toThrow(
+      'GET /latch-forgot (LatchForgottenController.forgotten)',
     );
   });
 });

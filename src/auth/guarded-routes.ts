@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   OnApplicationBootstrap,
   RequestMethod,
@@ -7,6 +8,8 @@ import {
 } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { LATCH_ROUTES_KEY } from '../common/latch-routes.decorator';
+import { LATCH_SETTINGS, type LatchSettings } from '../latch.settings';
 import { PUBLIC_KEY } from './decorators/public.decorator';
 import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
@@ -120,8 +123,9 @@ export function controllersOf(discovery: DiscoveryService): Type[] {
 }
 
 /**
- * Fails closed: the application refuses to start while any controller route is neither
- * guarded nor marked `@Public()`, so a forgotten decorator cannot ship a public route.
+ * Fails closed: the application refuses to start while any route of Latch's controllers (with
+ * `requireGuards: 'all'`, of every controller) is neither guarded nor marked `@Public()`, so a
+ * forgotten decorator cannot ship a public route.
  */
 @Injectable()
 export class GuardedRoutesCheck implements OnApplicationBootstrap {
@@ -129,10 +133,15 @@ export class GuardedRoutesCheck implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
     private readonly scanner: MetadataScanner,
+    @Inject(LATCH_SETTINGS) private readonly settings: LatchSettings,
   ) {}
 
   onApplicationBootstrap(): void {
-    const findings = unguardedRoutes(controllersOf(this.discovery), this.reflector, this.scanner);
+    const everyRoute = this.settings.requireGuards === 'all';
+    const controllers = controllersOf(this.discovery).filter(
+      (controller) => everyRoute || this.reflector.get(LATCH_ROUTES_KEY, controller) === true,
+    );
+    const findings = unguardedRoutes(controllers, this.reflector, this.scanner);
     if (findings.length > 0) {
       throw new Error(`every route needs an access guard or @Public(): ${findings.join('; ')}`);
     }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { authConfig } from '../config/namespaces';
+
 import { TokenResponse } from './dto/token-response.dto';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { REFRESH_COOKIE } from './refresh/refresh-credentials';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
+import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const COOKIE_PATH = '/auth';
 
@@ -14,7 +14,7 @@ const COOKIE_PATH = '/auth';
 export class TokenResponder {
   constructor(
     private readonly accessTokens: AccessTokenIssuer,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   respond(issued: IssuedRefreshToken, reply: FastifyReply): TokenResponse {

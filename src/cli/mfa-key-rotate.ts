@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { MFA_KEY_RING } from '../auth/mfa/totp-secret-cipher';
 import { keyRingSource, rotateKeyRingFile } from '../config/key-ring-files';
-import { appConfig, mfaConfig } from '../config/namespaces';
+import { latchSettingsFromEnv } from '../config/namespaces';
 import { runCli } from './args';
 
 /**
@@ -12,7 +12,8 @@ import { runCli } from './args';
  */
 runCli(async () => {
   // Reading the configuration validates the environment first.
-  const source = keyRingSource(MFA_KEY_RING, mfaConfig(), appConfig().production);
+  const settings = latchSettingsFromEnv();
+  const source = keyRingSource(MFA_KEY_RING, settings.mfa, settings.production);
   const { id, file } = rotateKeyRingFile(source, 'mfa');
   console.log(`added TOTP key ${id} to ${file}; restart the instances to encrypt with it`);
   return Promise.resolve();

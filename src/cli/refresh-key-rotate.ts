@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { REFRESH_KEY_RING } from '../auth/refresh/refresh-derivation-key';
 import { keyRingSource, rotateKeyRingFile } from '../config/key-ring-files';
-import { appConfig, refreshKeyConfig } from '../config/namespaces';
+import { latchSettingsFromEnv } from '../config/namespaces';
 import { runCli } from './args';
 
 /**
@@ -12,7 +12,8 @@ import { runCli } from './args';
  */
 runCli(async () => {
   // Reading the configuration validates the environment first.
-  const source = keyRingSource(REFRESH_KEY_RING, refreshKeyConfig(), appConfig().production);
+  const settings = latchSettingsFromEnv();
+  const source = keyRingSource(REFRESH_KEY_RING, settings.refreshKey, settings.production);
   const { id, file } = rotateKeyRingFile(source, 'refresh');
   console.log(`added refresh key ${id} to ${file}; restart the instances to derive with it`);
   return Promise.resolve();

@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { RegisterDto } from '../auth/dto/credentials.dto';
-import { allConfigs } from '../config/namespaces';
-import { validateEnvironment } from '../config/environment';
+import { latchOptionsFromEnv } from '../config/namespaces';
 import { DatabaseModule } from '../database/database.module';
+import { LATCH_OPTIONS, settingsProviders, SETTINGS_TOKENS } from '../latch.module';
 import { User } from '../users/user.entity';
 import { MAX_ROLES, ROLE_PATTERN, uniqueRoles } from '../users/user-roles';
 import { UsersRepository } from '../users/users.repository';
@@ -25,12 +24,19 @@ const USAGE =
   '(ps, /proc) and stays in shell history: prefer standard input.\n' +
   'With the embedded database, stop the service first: one process owns DATA_DIR.';
 
+/** Latch's settings from the environment (validated first), for the database and the hasher. */
+@Global()
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
-    DatabaseModule,
-    TypeOrmModule.forFeature([User]),
+  providers: [
+    { provide: LATCH_OPTIONS, useFactory: () => latchOptionsFromEnv(process.env) },
+    ...settingsProviders(false),
   ],
+  exports: SETTINGS_TOKENS,
+})
+class SettingsFromEnv {}
+
+@Module({
+  imports: [SettingsFromEnv, DatabaseModule.own(), TypeOrmModule.forFeature([User])],
   providers: [UsersRepository, PasswordHasher],
 })
 class UserCreateModule {}
@@ -56,7 +62,7 @@ runCli(async () => {
   if (roles.length > MAX_ROLES) throw new Error(`at most ${MAX_ROLES} roles`);
   const emailVerified = args.has('verified');
 
-  validateEnvironment();
+  latchOptionsFromEnv(process.env); // a bad variable stops here, before any connection
   const app = await NestFactory.createApplicationContext(UserCreateModule, { logger: ['error'] });
   try {
     const passwordHash = await app.get(PasswordHasher).hash(dto.password);

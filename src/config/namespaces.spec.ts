@@ -1,4 +1,4 @@
-import { appConfig, authConfig, parseBoolean } from './namespaces';
+import { appConfig, latchSettingsFromEnv, parseBoolean } from './namespaces';
 
 describe('config namespaces', () => {
   const saved = { ...process.env };
@@ -7,12 +7,13 @@ describe('config namespaces', () => {
   });
 
   it('reads booleans as the validation accepts them', () => {
-    expect(parseBoolean('true', false)).toBe(true);
-    expect(parseBoolean('1', false)).toBe(true);
-    expect(parseBoolean('false', true)).toBe(false);
-    expect(parseBoolean('0', true)).toBe(false);
-    expect(parseBoolean(undefined, true)).toBe(true);
-    expect(parseBoolean('', false)).toBe(false);
+    expect(parseBoolean('true')).toBe(true);
+    expect(parseBoolean('1')).toBe(true);
+    expect(parseBoolean('false')).toBe(false);
+    expect(parseBoolean('0')).toBe(false);
+    // unset: the module's default decides
+    expect(parseBoolean(undefined)).toBeUndefined();
+    expect(parseBoolean('')).toBeUndefined();
   });
 
   it('applies the documented defaults', () => {
@@ -22,7 +23,7 @@ describe('config namespaces', () => {
       }
     }
     process.env.NODE_ENV = 'test';
-    expect(authConfig()).toMatchObject({
+    expect(latchSettingsFromEnv().auth).toMatchObject({
       accessTtl: 900,
       refreshTtl: 1_209_600,
       sessionMaxAge: 2_592_000,
@@ -48,9 +49,13 @@ describe('config namespaces', () => {
     process.env.AUTH_REFRESH_TTL = '14d';
     process.env.CORS_ORIGINS = ' https://a.example , https://b.example ,';
     process.env.TRUST_PROXY = '1';
-    expect(authConfig().accessTtl).toBe(900);
-    expect(authConfig().refreshTtl).toBe(1_209_600);
+    expect(latchSettingsFromEnv().auth.accessTtl).toBe(900);
+    expect(latchSettingsFromEnv().auth.refreshTtl).toBe(1_209_600);
     expect(appConfig().corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(latchSettingsFromEnv().auth.allowedOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
     // TRUST_PROXY: `1` is a hop count (it used to mean `true`, trust every hop).
     expect(appConfig().trustProxy).toBe(1);
     process.env.TRUST_PROXY = '10.0.0.0/8, 127.0.0.1';
@@ -64,10 +69,10 @@ describe('config namespaces', () => {
     process.env.AUTH_REFRESH_KEY_FILE = '/tmp/refresh.keys';
     process.env.AUTH_MFA_KEY_FILE = '/tmp/mfa.keys';
     process.env.AUTH_COOKIE_SECURE = 'false';
-    expect(authConfig().cookieSecure).toBe(true);
+    expect(latchSettingsFromEnv().auth.cookieSecure).toBe(true);
     process.env.NODE_ENV = 'development';
-    expect(authConfig().cookieSecure).toBe(false);
+    expect(latchSettingsFromEnv().auth.cookieSecure).toBe(false);
     process.env.AUTH_COOKIE_SECURE = 'true';
-    expect(authConfig().cookieSecure).toBe(true);
+    expect(latchSettingsFromEnv().auth.cookieSecure).toBe(true);
   });
 });

@@ -1,8 +1,16 @@
 import pino from 'pino';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { appConfig } from '../config/namespaces';
 
 const MAX_DELAY_MS = 10_000;
+
+export interface ConnectOptions {
+  /** Apply pending migrations once connected. */
+  migrate: boolean;
+  /** Created first when missing, so the migrations have somewhere to go. */
+  schema?: string;
+  logLevel?: string;
+  maxAttempts?: number;
+}
 
 /**
  * Connects (and migrates) with exponential backoff, logging each failed attempt, so the
@@ -11,14 +19,19 @@ const MAX_DELAY_MS = 10_000;
  */
 export async function connectWithRetry(
   options: DataSourceOptions,
-  maxAttempts = 30,
+  { migrate, schema, logLevel = 'info', maxAttempts = 30 }: ConnectOptions,
 ): Promise<DataSource> {
-  const logger = pino({ level: appConfig().logLevel }).child({ context: 'Database' });
+  const logger = pino({ level: logLevel }).child({ context: 'Database' });
   let delay = 250;
   for (let attempt = 1; ; attempt++) {
     const dataSource = new DataSource(options);
     try {
-      return await dataSource.initialize();
+      await dataSource.initialize();
+      if (schema && schema !== 'public') {
+        await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      }
+      if (migrate) await dataSource.runMigrations({ transaction: 'each' });
+      return dataSource;
     } catch (error) {
       if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
       if (attempt >= maxAttempts) throw error;

@@ -1,14 +1,30 @@
-import { join } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, MixedList } from 'typeorm';
+import { latchEntities, latchMigrations } from './latch-schema';
 
-/** Everything TypeORM needs, for the app and the CLI alike. `synchronize` is never on. */
-export function typeormOptions(url: string, poolSize: number, migrateOnStart: boolean) {
+export interface LatchConnection {
+  url: string;
+  poolSize: number;
+  migrateOnStart: boolean;
+  /** Latch's tables, and the migrations table, live in this PostgreSQL schema. */
+  schema?: string;
+  /** Tables of the host's that share the connection (the standalone service's notes). */
+  entities?: DataSourceOptions['entities'];
+  migrations?: DataSourceOptions['migrations'];
+}
+
+/**
+ * Everything TypeORM needs, for the app and the CLI alike. `synchronize` is never on;
+ * migrations run from connectWithRetry (after the schema exists), not from TypeORM itself.
+ */
+export function typeormOptions(connection: LatchConnection) {
+  const { url, poolSize, schema = 'public' } = connection;
   return {
     type: 'postgres',
     url,
-    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
-    migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
-    migrationsRun: migrateOnStart,
+    schema,
+    entities: [...latchEntities, ...asArray(connection.entities)],
+    migrations: [...latchMigrations, ...asArray(connection.migrations)],
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     // Off: TypeORM writes plain text, and its error logging would print query parameters
@@ -22,6 +38,13 @@ export function typeormOptions(url: string, poolSize: number, migrateOnStart: bo
       statement_timeout: 10000,
       query_timeout: 12000,
       keepAlive: true,
+      // Latch's SQL names its tables without a schema: a schema of its own is found first.
+      ...(schema === 'public' ? {} : { options: `-c search_path=${schema},public` }),
     },
   } satisfies DataSourceOptions;
+}
+
+function asArray<T>(list: MixedList<T> | undefined): T[] {
+  if (!list) return [];
+  return Array.isArray(list) ? list : Object.values(list);
 }

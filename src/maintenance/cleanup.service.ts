@@ -1,16 +1,19 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { AuditEventsRepository } from '../auth/store/audit-events.repository';
 import { DeletedSessionsRepository } from '../auth/store/deleted-sessions.repository';
 import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
 import { MfaChallengesRepository } from '../auth/store/mfa-challenges.repository';
 import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
 import { SessionsRepository } from '../auth/store/sessions.repository';
-import { authConfig } from '../config/namespaces';
+import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const BATCH_SIZE = 1000;
-const JOB_NAME = 'auth-cleanup';
 /** Unlocked failed-login records older than a day are of no use to the lockout. */
 const LOGIN_ATTEMPTS_RETENTION_SECONDS = 86_400;
 
@@ -30,9 +33,10 @@ export interface CleanupResult {
  * waits behind the job.
  */
 @Injectable()
-export class CleanupService implements OnApplicationBootstrap {
+export class CleanupService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CleanupService.name);
   private running = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly sessions: SessionsRepository,
@@ -41,15 +45,18 @@ export class CleanupService implements OnApplicationBootstrap {
     private readonly events: AuditEventsRepository,
     private readonly deleted: DeletedSessionsRepository,
     private readonly challenges: MfaChallengesRepository,
-    private readonly scheduler: SchedulerRegistry,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.auth.cleanupInterval <= 0) return;
-    const timer = setInterval(() => void this.runScheduled(), this.auth.cleanupInterval * 1000);
-    timer.unref();
-    this.scheduler.addInterval(JOB_NAME, timer);
+    // A plain timer of its own: a host's ScheduleModule (or none) is not Latch's business.
+    this.timer = setInterval(() => void this.runScheduled(), this.auth.cleanupInterval * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   async runOnce(): Promise<CleanupResult> {

@@ -8,11 +8,13 @@ import {
   Param,
   Post,
   UseGuards,
+  UsePipes,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { AccessTokenGuard } from '../auth/tokens/access-token.guard';
 import type { Principal } from '../auth/principal';
+import { createValidationPipe } from '../common/validation';
 import { CreateNoteDto, NoteView } from './dto/note.dto';
 import { NotesService } from './notes.service';
 
@@ -20,6 +22,7 @@ import { NotesService } from './notes.service';
 @ApiTags('notes')
 @ApiBearerAuth()
 @UseGuards(AccessTokenGuard)
+@UsePipes(createValidationPipe())
 @Controller('notes')
 export class NotesController {
   constructor(private readonly notes: NotesService) {}

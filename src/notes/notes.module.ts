@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module';
 import { Note } from './note.entity';
 import { NotesController } from './notes.controller';
 import { NotesRepository } from './notes.repository';
 import { NotesService } from './notes.service';
 
 @Module({
-  imports: [AuthModule, TypeOrmModule.forFeature([Note])],
+  imports: [TypeOrmModule.forFeature([Note])],
   controllers: [NotesController],
   providers: [NotesRepository, NotesService],
 })

@@ -5,7 +5,8 @@
  */
 import { Controller, Get } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../../src/app.module';
@@ -96,7 +97,10 @@ describe('the application with a forgotten guard', () => {
         imports: [AppModule],
         controllers: [ForgottenController],
       }).compile();
-      const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+      const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+        logger: false,
+      });
+      await app.register(fastifyCookie); // what Latch needs of its host, so the guard check is reached
       try {
         await expect(app.init()).rejects.toThrow(
           'every route needs an access guard or @Public(): GET /forgotten (ForgottenController.secrets): neither an access guard nor @Public()',

@@ -1,12 +1,12 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { ProblemException } from '../../common/problem';
-import { mailConfig } from '../../config/namespaces';
+
 import { MailOutboxRepository } from '../mail/mail-outbox.repository';
 import type { MailKind } from '../mail/templates';
 import { LinkKind, newLinkToken } from './link-token';
 import { LinkTokensRepository } from './link-tokens.repository';
+import { MAIL_SETTINGS, MailSettings } from '../../latch.settings';
 
 /** The page of the client app each kind of link opens; the token goes in the fragment. */
 const LINK_PATHS: Record<LinkKind, string> = {
@@ -25,7 +25,7 @@ export class LinkMailer {
   constructor(
     private readonly links: LinkTokensRepository,
     private readonly outbox: MailOutboxRepository,
-    @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
+    @Inject(MAIL_SETTINGS) private readonly config: MailSettings,
   ) {}
 
   async issue(

@@ -5,13 +5,13 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { AuthEventBus } from '../../auth/events/auth-event-bus';
-import { mailConfig } from '../../config/namespaces';
+
 import { ClaimedMailRow, MailOutboxRepository } from './mail-outbox.repository';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
 import { MAIL_RETRY, retryDelay } from './retry-policy';
 import { renderMail } from './templates';
+import { LATCH_SETTINGS, LatchSettings, MAIL_SETTINGS, MailSettings } from '../../latch.settings';
 
 /** How often each instance looks for due mails besides being woken after a commit. */
 const POLL_INTERVAL_MS = 5000;
@@ -36,15 +36,16 @@ export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly outbox: MailOutboxRepository,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly events: AuthEventBus,
-    @Inject(mailConfig.KEY) private readonly config: ConfigType<typeof mailConfig>,
+    @Inject(MAIL_SETTINGS) private readonly config: MailSettings,
+    @Inject(LATCH_SETTINGS) private readonly settings: LatchSettings,
   ) {
     this.domain = /@([^>\s]+)>?\s*$/.exec(config.from)?.[1] ?? 'localhost';
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.smtpUrl) {
+    if (!this.config.smtpUrl && !this.config.transport) {
       const where = `mail is written as .eml files under ${this.config.fileDir}`;
-      if (this.config.production) this.logger.warn(`SMTP_URL is not set: ${where}, not sent`);
+      if (this.settings.production) this.logger.warn(`SMTP_URL is not set: ${where}, not sent`);
       else this.logger.log(`SMTP_URL is not set: ${where}`);
     }
     this.timer = setInterval(() => this.wake(), POLL_INTERVAL_MS);

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { mailConfig } from '../../config/namespaces';
+
 import { EmlFileTransport } from './eml-file-transport';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailSender } from './mail-sender';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
 import { SmtpTransport } from './smtp-transport';
+import { MAIL_SETTINGS, MailSettings } from '../../latch.settings';
 
 /** The outbox, its sender and the transport SMTP_URL chooses. */
 @Module({
@@ -14,11 +14,12 @@ import { SmtpTransport } from './smtp-transport';
     MailSender,
     {
       provide: MAIL_TRANSPORT,
-      inject: [mailConfig.KEY],
-      useFactory: (config: ConfigType<typeof mailConfig>): MailTransport =>
-        config.smtpUrl
+      inject: [MAIL_SETTINGS],
+      useFactory: (config: MailSettings): MailTransport =>
+        config.transport ??
+        (config.smtpUrl
           ? new SmtpTransport(config.smtpUrl, config.from)
-          : new EmlFileTransport(config.fileDir, config.from),
+          : new EmlFileTransport(config.fileDir, config.from)),
     },
   ],
   exports: [MailOutboxRepository, MailSender],

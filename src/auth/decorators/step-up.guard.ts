@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { mfaConfig } from '../../config/namespaces';
+
 import type { Principal } from '../principal';
 import { ROLES_KEY } from './roles.decorator';
 import { insufficientUserAuthentication, REQUIRES_MFA_KEY } from './step-up';
+import { MFA_SETTINGS, MfaSettings } from '../../latch.settings';
 
 /**
  * Runs after AccessTokenGuard and RolesGuard: a route marked with `@Authorized({ mfa: true })`
@@ -15,7 +15,7 @@ import { insufficientUserAuthentication, REQUIRES_MFA_KEY } from './step-up';
 export class StepUpGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
+    @Inject(MFA_SETTINGS) private readonly mfa: MfaSettings,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {

@@ -38,9 +38,11 @@ import {
   TotpEnrolmentResponse,
 } from './mfa.dto';
 import { TotpEnrolment } from './totp-enrolment.service';
+import { LatchRoutes } from '../../common/latch-routes.decorator';
 
 /** The second factor (docs/api.md, "Second factor"): TOTP, recovery codes, the login step. */
 @ApiTags('mfa')
+@LatchRoutes()
 @Controller('auth')
 export class MfaController {
   constructor(

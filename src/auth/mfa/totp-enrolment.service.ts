@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { DataSource } from 'typeorm';
-import { mfaConfig } from '../../config/namespaces';
+
 import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
@@ -25,6 +24,7 @@ import { newRecoveryCodes } from './recovery-codes';
 import { MfaProof, SecondFactorVerifier } from './second-factor-verifier';
 import { base32Of, newTotpSecret, otpauthUrl } from './totp';
 import { TotpSecretCipher } from './totp-secret-cipher';
+import { MFA_SETTINGS, MfaSettings } from '../../latch.settings';
 
 /** Turning TOTP on and off, and the recovery codes that come with it. */
 @Injectable()
@@ -40,7 +40,7 @@ export class TotpEnrolment {
     private readonly revoker: SessionRevoker,
     private readonly lockout: LoginLockout,
     private readonly events: AuthEventBus,
-    @Inject(mfaConfig.KEY) private readonly mfa: ConfigType<typeof mfaConfig>,
+    @Inject(MFA_SETTINGS) private readonly mfa: MfaSettings,
   ) {}
 
   async status(principal: Principal): Promise<MfaStatusResponse> {

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { keyId, KeyRingNames, keyRingSource, loadKeyRing } from '../../config/key-ring-files';
-import { appConfig, mfaConfig } from '../../config/namespaces';
+import { LATCH_SETTINGS, LatchSettings, MFA_SETTINGS, MfaSettings } from '../../latch.settings';
 
 /** The TOTP encryption ring's variables and key-file header. */
 export const MFA_KEY_RING: KeyRingNames = {
@@ -35,8 +34,8 @@ export class TotpSecretCipher implements OnModuleInit {
   private currentId = '';
 
   constructor(
-    @Inject(mfaConfig.KEY) private readonly config: ConfigType<typeof mfaConfig>,
-    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(MFA_SETTINGS) private readonly config: MfaSettings,
+    @Inject(LATCH_SETTINGS) private readonly app: LatchSettings,
   ) {}
 
   onModuleInit(): void {

@@ -1,9 +1,9 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
-import { authConfig } from '../../config/namespaces';
+
 import { LockoutPolicy, LoginAttemptsRepository } from '../store/login-attempts.repository';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 const FIRST_BACKOFF_SECONDS = 60;
 const MAX_BACKOFF_SECONDS = 900;
@@ -44,7 +44,7 @@ export class LoginLockout {
 
   constructor(
     private readonly attempts: LoginAttemptsRepository,
-    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) auth: AuthSettings,
   ) {
     this.policy = {
       threshold: auth.lockoutThreshold,

@@ -1,10 +1,9 @@
 import { HttpStatus, Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import { ProblemException } from '../../common/problem';
 import { Semaphore, SemaphoreFullError } from '../../common/semaphore';
-import { authConfig } from '../../config/namespaces';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** What a refused hash costs the client: try again in a second. */
 const SATURATED_RETRY_AFTER_SECONDS = 1;
@@ -37,7 +36,7 @@ export class PasswordHasher implements OnModuleInit {
   private readonly slots: Semaphore;
   private dummyHash?: Promise<string>;
 
-  constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
+  constructor(@Inject(AUTH_SETTINGS) auth: AuthSettings) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
     this.slots = new Semaphore(auth.argon2Concurrency, auth.argon2QueueLimit);
   }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { redisConfig } from '../../config/namespaces';
+
 import { RedisThrottlerStorage } from './redis-throttler-storage';
+import { REDIS_SETTINGS, RedisSettings } from '../../latch.settings';
 
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
@@ -10,8 +10,8 @@ export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [redisConfig.KEY],
-      useFactory: (redis: ConfigType<typeof redisConfig>) =>
+      inject: [REDIS_SETTINGS],
+      useFactory: (redis: RedisSettings) =>
         redis.url ? new RedisThrottlerStorage(redis.url) : null,
     },
   ],

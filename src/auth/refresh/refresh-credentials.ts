@@ -1,11 +1,11 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '../../common/problem';
 import { validationFailed } from '../../common/validation';
-import { appConfig, authConfig } from '../../config/namespaces';
+
 import { parseRefreshToken, RefreshTokenParts } from './refresh-token-format';
 import { invalidGrant } from './refresh-errors';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 export const REFRESH_COOKIE = 'refresh_token';
 
@@ -21,10 +21,7 @@ export interface RefreshCredentials {
  */
 @Injectable()
 export class RefreshCredentialsReader {
-  constructor(
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
-    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
-  ) {}
+  constructor(@Inject(AUTH_SETTINGS) private readonly auth: AuthSettings) {}
 
   /**
    * The raw token and its source, or undefined when the request carries none. Guards run
@@ -73,7 +70,7 @@ export class RefreshCredentialsReader {
       if (request.headers['x-requested-with'] !== undefined) return;
     } else if (
       origin === `${request.protocol}://${request.host}` ||
-      this.app.corsOrigins.includes(origin)
+      this.auth.allowedOrigins.includes(origin)
     ) {
       return;
     }

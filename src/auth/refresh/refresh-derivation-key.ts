@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { appConfig, refreshKeyConfig } from '../../config/namespaces';
+
 import { keyId, KeyRingNames, keyRingSource, loadKeyRing } from '../../config/key-ring-files';
+import {
+  KeyRingSettings,
+  LATCH_SETTINGS,
+  LatchSettings,
+  REFRESH_KEY_SETTINGS,
+} from '../../latch.settings';
 
 /** The refresh derivation ring's variables and key-file header. */
 export const REFRESH_KEY_RING: KeyRingNames = {
@@ -26,8 +31,8 @@ export class RefreshDerivationKey implements OnModuleInit {
   private ring: Buffer[] = [];
 
   constructor(
-    @Inject(refreshKeyConfig.KEY) private readonly config: ConfigType<typeof refreshKeyConfig>,
-    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(REFRESH_KEY_SETTINGS) private readonly config: KeyRingSettings,
+    @Inject(LATCH_SETTINGS) private readonly app: LatchSettings,
   ) {}
 
   onModuleInit(): void {

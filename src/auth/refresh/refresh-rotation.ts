@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { authConfig } from '../../config/namespaces';
+
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
 import { SessionRevoker } from '../revocation/session-revoker';
@@ -16,6 +15,7 @@ import {
   RefreshTokenParts,
   secretMatches,
 } from './refresh-token-format';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 function issuedFor(
   state: RefreshTokenState,
@@ -42,7 +42,7 @@ export class RefreshRotation {
     private readonly derivationKey: RefreshDerivationKey,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   async rotate(presented: RefreshTokenParts, context: ClientContext): Promise<IssuedRefreshToken> {

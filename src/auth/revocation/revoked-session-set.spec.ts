@@ -1,9 +1,9 @@
-import type { ConfigType } from '@nestjs/config';
 import { ProblemException } from '../../common/problem';
-import type { authConfig } from '../../config/namespaces';
+
 import type { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
 import type { SessionsRepository } from '../store/sessions.repository';
 import { PRUNE_INTERVAL_MS, RevokedSessionSet } from './revoked-session-set';
+import type { AuthSettings } from '../../latch.settings';
 
 const ACCESS_TTL = 900;
 
@@ -17,7 +17,7 @@ function revokedSessions(): RevokedSessionSet {
   const sessions = {
     revokedWithin: jest.fn().mockResolvedValue([]),
   } as unknown as SessionsRepository;
-  const auth = { accessTtl: ACCESS_TTL } as ConfigType<typeof authConfig>;
+  const auth = { accessTtl: ACCESS_TTL } as AuthSettings;
   return new RevokedSessionSet(sessions, noneDeleted(), auth);
 }
 

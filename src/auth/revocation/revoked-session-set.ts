@@ -1,10 +1,10 @@
 import { HttpStatus, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { ProblemException } from '../../common/problem';
-import { authConfig } from '../../config/namespaces';
+
 import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
 import { SessionsRepository } from '../store/sessions.repository';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
 const FORGET_MARGIN_MS = 60_000;
@@ -28,7 +28,7 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly deleted: DeletedSessionsRepository,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   /**

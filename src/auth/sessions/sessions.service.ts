@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { authConfig } from '../../config/namespaces';
+
 import type { ClientContext } from '../client-context';
 import { SessionResponse } from '../dto/token-response.dto';
 import type { Principal } from '../principal';
@@ -18,6 +17,7 @@ import { SessionRevoker } from '../revocation/session-revoker';
 import { AMR_PASSWORD } from '../tokens/access-token-claims';
 import { RefreshTokensRepository } from '../store/refresh-tokens.repository';
 import { SessionsRepository } from '../store/sessions.repository';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Opening, listing and ending sessions. Rotation lives in RefreshRotation. */
 @Injectable()
@@ -26,7 +26,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly tokens: RefreshTokensRepository,
     private readonly revoker: SessionRevoker,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   /**

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { authConfig, jwtConfig } from '../../config/namespaces';
+
 import { ACCESS_TOKEN_TYPE } from './access-token-claims';
 import { SigningKeys } from './signing-keys';
+import { AUTH_SETTINGS, AuthSettings, JWT_SETTINGS, JwtSettings } from '../../latch.settings';
 
 export interface IssuedAccessToken {
   token: string;
@@ -17,8 +17,8 @@ export class AccessTokenIssuer {
   constructor(
     private readonly jwtService: JwtService,
     private readonly keys: SigningKeys,
-    @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(JWT_SETTINGS) private readonly jwt: JwtSettings,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   /**

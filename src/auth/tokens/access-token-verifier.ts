@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import { isUuid } from '../../common/uuid';
-import { jwtConfig } from '../../config/namespaces';
+
 import type { Principal } from '../principal';
 import { RevokedSessionSet } from '../revocation/revoked-session-set';
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, AMR_PASSWORD } from './access-token-claims';
@@ -10,6 +9,7 @@ import { decodeJoseHeader } from './bearer';
 import { SigningKeys } from './signing-keys';
 import { invalidToken, missingToken, sessionRevoked, tokenExpired } from './token-errors';
 import { VerifiedTokenCache } from './verified-token-cache';
+import { JWT_SETTINGS, JwtSettings } from '../../latch.settings';
 
 const ACCEPTED_TYPES = new Set([ACCESS_TOKEN_TYPE, `application/${ACCESS_TOKEN_TYPE}`]);
 
@@ -26,7 +26,7 @@ export class AccessTokenVerifier {
     private readonly jwtService: JwtService,
     private readonly cache: VerifiedTokenCache,
     private readonly revoked: RevokedSessionSet,
-    @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
+    @Inject(JWT_SETTINGS) private readonly jwt: JwtSettings,
   ) {}
 
   /** The caller proven by `token` (undefined: none was presented), or a 401 problem. */

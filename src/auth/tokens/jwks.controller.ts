@@ -2,8 +2,10 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator';
 import { SigningKeys } from './signing-keys';
+import { LatchRoutes } from '../../common/latch-routes.decorator';
 
 @ApiTags('auth')
+@LatchRoutes()
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: SigningKeys) {}

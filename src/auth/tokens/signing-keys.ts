@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { KeyObject } from 'node:crypto';
-import { appConfig, jwtConfig } from '../../config/namespaces';
+
 import {
   generateKeyFile,
   listKeyFiles,
@@ -9,6 +8,7 @@ import {
   SigningKey,
   signingKeyFromPem,
 } from './key-files';
+import { JWT_SETTINGS, JwtSettings, LATCH_SETTINGS, LatchSettings } from '../../latch.settings';
 
 const RELOAD_CHECK_MS = 5000;
 
@@ -30,8 +30,8 @@ export class SigningKeys implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(jwtConfig.KEY) private readonly jwt: ConfigType<typeof jwtConfig>,
-    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(JWT_SETTINGS) private readonly jwt: JwtSettings,
+    @Inject(LATCH_SETTINGS) private readonly app: LatchSettings,
   ) {}
 
   onModuleInit(): void {

@@ -1,0 +1,40 @@
+import { CreateUsers1763770000000 } from '../../migrations/1763770000000-CreateUsers';
+import { CreateSessions1763770000001 } from '../../migrations/1763770000001-CreateSessions';
+import { CreateRefreshTokens1763770000002 } from '../../migrations/1763770000002-CreateRefreshTokens';
+import { CreateServerSecrets1763770000004 } from '../../migrations/1763770000004-CreateServerSecrets';
+import { CreateAuthEvents1763770000005 } from '../../migrations/1763770000005-CreateAuthEvents';
+import { CreateLoginAttempts1763770000006 } from '../../migrations/1763770000006-CreateLoginAttempts';
+import { CreateConstantTimeEqual1763770000007 } from '../../migrations/1763770000007-CreateConstantTimeEqual';
+import { DropServerSecrets1796135434971 } from '../../migrations/1796135434971-DropServerSecrets';
+import { AddUserVerifiedAndDisabled1796200000000 } from '../../migrations/1796200000000-AddUserVerifiedAndDisabled';
+import { CreateMailOutbox1796200001000 } from '../../migrations/1796200001000-CreateMailOutbox';
+import { CreateLinkTokens1796200002000 } from '../../migrations/1796200002000-CreateLinkTokens';
+import { CreateDeletedSessions1796300000000 } from '../../migrations/1796300000000-CreateDeletedSessions';
+import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
+import { DeletedSession } from '../auth/store/deleted-session.entity';
+import { RefreshToken } from '../auth/store/refresh-token.entity';
+import { Session } from '../auth/store/session.entity';
+import { User } from '../users/user.entity';
+
+/**
+ * Every table of Latch, as entities and as the migrations that make them, listed rather than
+ * found by a glob: a host app that installs Latch from npm adds these arrays to its own
+ * DataSource (or lets LatchModule open one), wherever its dist/ happens to be.
+ */
+export const latchEntities = [User, Session, RefreshToken, DeletedSession];
+
+export const latchMigrations = [
+  CreateUsers1763770000000,
+  CreateSessions1763770000001,
+  CreateRefreshTokens1763770000002,
+  CreateServerSecrets1763770000004,
+  CreateAuthEvents1763770000005,
+  CreateLoginAttempts1763770000006,
+  CreateConstantTimeEqual1763770000007,
+  DropServerSecrets1796135434971,
+  AddUserVerifiedAndDisabled1796200000000,
+  CreateMailOutbox1796200001000,
+  CreateLinkTokens1796200002000,
+  CreateDeletedSessions1796300000000,
+  AddSecondFactor1796400000000,
+];
