@@ -7,7 +7,7 @@ export { resolveLatchOptions, type LatchOptions } from './latch.options';
 export type * from './latch.settings';
 export { latchEntities, latchMigrations } from './database/latch-schema';
 export { LatchRequirementError } from './host-requirements';
-export { ConfigurationError } from './config/environment';
+export { ConfigurationError } from './config/configuration-error';
 export { latchOptionsFromEnv } from './config/namespaces';
 
 // Guards and decorators for a host's own controllers.

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './config/environment';
+import { ConfigurationError } from './config/configuration-error';
 import { parseKeyRing } from './config/key-ring';
 import type { KeyRingSettings, LatchSettings } from './latch.settings';
 

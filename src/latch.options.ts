@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigurationError } from './config/environment';
+import { ConfigurationError } from './config/configuration-error';
 import { checkLatchSettings } from './latch.options-rules';
 import type {
   AuthSettings,

@@ -18,6 +18,7 @@ import { Type } from 'class-transformer';
 import { isDuration, parseDuration } from './duration';
 import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
 import { parseKeyRing } from './key-ring';
+import { ConfigurationError } from './configuration-error';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -131,10 +132,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsDuration() AUTH_MAIL_INTERVAL?: string;
 }
 
-/** Thrown when the environment is invalid; its message is one line naming the variable. */
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
-}
+export { ConfigurationError };
 
 /**
  * Variables whose value can carry a key, a password or credentials inside a URL

@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { ConfigurationError } from './config/environment';
+import { PEM, PRODUCTION } from './config/environment.spec-helpers';
+import { latchOptionsFromEnv, latchSettingsFromEnv } from './config/namespaces';
+import { type LatchOptions, resolveLatchOptions } from './latch.options';
+
+/** The message of the error resolveLatchOptions throws, or undefined when it accepts. */
+function refusal(options: LatchOptions, extras?: { hostDataSource?: boolean }): string | undefined {
+  try {
+    resolveLatchOptions(options, extras);
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+}
+
+describe('LatchModule options', () => {
+  it('has the same defaults as the environment the standalone service reads', () => {
+    // Only what the environment leaves unset: the module's defaults decide both ways.
+    expect(latchSettingsFromEnv({ NODE_ENV: 'test' })).toEqual(resolveLatchOptions({}));
+  });
+
+  it('defaults to what docs/configuration.md promises', () => {
+    const settings = resolveLatchOptions({});
+    expect(settings.auth).toMatchObject({
+      accessTtl: 900,
+      refreshTtl: 1_209_600,
+      sessionMaxAge: 2_592_000,
+      reuseGrace: 10,
+      refreshTransport: 'both',
+      cookieSecure: false,
+      loginRateLimit: 10,
+      refreshRateLimit: 600,
+      lockoutThreshold: 5,
+      requireVerifiedEmail: false,
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
+    expect(settings.jwt).toMatchObject({
+      issuer: 'latch',
+      audience: 'latch-api',
+      algorithm: 'ES256',
+    });
+    expect(settings.database).toMatchObject({
+      poolSize: 10,
+      migrateOnStart: true,
+      schema: 'public',
+    });
+    expect(settings.mail.appUrl).toBe('http://localhost:3000');
+    expect(settings.requireGuards).toBe('latch');
+  });
+
+  it('maps every environment variable onto its option', () => {
+    const options = latchOptionsFromEnv({
+      AUTH_ACCESS_TTL: '5m',
+      AUTH_REFRESH_TRANSPORT: 'cookie',
+      AUTH_LOCKOUT_THRESHOLD: '3',
+      AUTH_REQUIRE_VERIFIED_EMAIL: 'true',
+      JWT_ISSUER: 'https://auth.example',
+      DB_POOL_SIZE: '4',
+      CORS_ORIGINS: 'https://app.example',
+      APP_URL: 'https://app.example/',
+      AUTH_ADMIN_REQUIRE_MFA: '1',
+    });
+    const settings = resolveLatchOptions(options);
+    expect(settings.auth).toMatchObject({
+      accessTtl: 300,
+      refreshTransport: 'cookie',
+      lockoutThreshold: 3,
+      requireVerifiedEmail: true,
+      allowedOrigins: ['https://app.example'],
+    });
+    expect(settings.jwt.issuer).toBe('https://auth.example');
+    expect(settings.database.poolSize).toBe(4);
+    expect(settings.mail.appUrl).toBe('https://app.example');
+    expect(settings.mfa.adminRequireMfa).toBe(true);
+  });
+
+  it('keeps the refresh cookie Secure in production whatever cookieSecure says', () => {
+    const production = {
+      production: true,
+      jwt: { privateKeyPem: PEM },
+      database: { url: 'postgres://db/latch' },
+      refreshKey: { file: '/etc/latch/refresh.keys' },
+      mfa: { file: '/etc/latch/mfa.keys' },
+    };
+    expect(
+      resolveLatchOptions({ ...production, auth: { cookieSecure: false } }).auth.cookieSecure,
+    ).toBe(true);
+    expect(latchSettingsFromEnv(PRODUCTION).auth.cookieSecure).toBe(true);
+  });
+
+  it.each<[string, LatchOptions, RegExp]>([
+    [
+      'a negative TTL',
+      { auth: { accessTtl: -1 } },
+      /^Invalid Latch options: auth\.accessTtl .*\(got -1\)$/,
+    ],
+    [
+      'a zero TTL',
+      { auth: { refreshTtl: 0 } },
+      /auth\.refreshTtl must be a whole number of seconds greater than zero/,
+    ],
+    ['a fractional count', { auth: { lockoutThreshold: 2.5 } }, /auth\.lockoutThreshold/],
+    [
+      'an unknown transport',
+      { auth: { refreshTransport: 'header' as never } },
+      /auth\.refreshTransport must be body, cookie or both \(got "header"\)/,
+    ],
+    [
+      'an unknown algorithm',
+      { jwt: { algorithm: 'HS256' as never } },
+      /jwt\.algorithm must be ES256 or RS256/,
+    ],
+    [
+      'weak argon2 memory',
+      { auth: { argon2: { memoryCost: 1024 } } },
+      /auth\.argon2\.memoryCost must be an integer from 8192/,
+    ],
+    [
+      'a schema name that is SQL',
+      { database: { schema: 'latch; DROP TABLE users' } },
+      /database\.schema must be a plain PostgreSQL schema name/,
+    ],
+    ['an app URL with a query', { mail: { appUrl: 'https://app.example/?x=1' } }, /mail\.appUrl/],
+    [
+      'requireGuards of another kind',
+      { requireGuards: 'some' as never },
+      /requireGuards must be latch or all/,
+    ],
+    [
+      'a string for a number',
+      { database: { poolSize: '10' as never } },
+      /database\.poolSize must be an integer from 1 to 200 \(got "10"\)/,
+    ],
+  ])('refuses %s, naming the option', (_case, options, message) => {
+    expect(refusal(options)).toMatch(message);
+  });
+
+  it('never shows a value that may hold a secret', () => {
+    const message = refusal({ database: { url: 'mysql://root:hunter2@db/latch' } });
+    expect(message).toBe(
+      'Invalid Latch options: database.url must be a postgres:// URL (value not shown)',
+    );
+    expect(refusal({ jwt: { privateKeyPem: 'hunter2' } })).not.toContain('hunter2');
+    expect(refusal({ refreshKey: { inline: 'hunter2' } })).not.toContain('hunter2');
+  });
+
+  it('refuses in production what the environment refuses there', () => {
+    expect(refusal({ production: true })).toMatch(/jwt\.privateKeyPem or jwt\.keysDir must be set/);
+    const keyed = { production: true, jwt: { keysDir: '/etc/latch/jwt' } };
+    expect(refusal(keyed)).toMatch(/database\.url must be set in production/);
+    // A host's DataSource is not the embedded database.
+    expect(refusal(keyed, { hostDataSource: true })).toMatch(
+      /refreshKey\.inline or refreshKey\.file/,
+    );
+    expect(refusal({ refreshKey: { inline: 'x', file: '/k' } })).toMatch(/not both/);
+  });
+});
