@@ -1,5 +1,6 @@
-// Two projects: fast unit specs beside the code, and e2e specs that boot the real app
-// against PostgreSQL (DATABASE_URL) or the embedded database.
+// Unit specs beside the code; service specs of LatchModule.forRoot() with its services called
+// directly; e2e specs that boot the real app against PostgreSQL (DATABASE_URL) or the embedded
+// database; the client's specs; the demo in Chromium.
 const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -53,6 +54,15 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+    },
+    {
+      // Latch as a library: LatchModule.forRoot() in a testing module, services called directly
+      displayName: 'service',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      testMatch: ['<rootDir>/test/service/**/*.service-spec.ts'],
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
     },
     {

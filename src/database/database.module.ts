@@ -37,7 +37,9 @@ export interface OwnConnection {
       provide: EMBEDDED,
       inject: [DATABASE_SETTINGS, LATCH_SETTINGS],
       useFactory: async (db: DatabaseSettings, settings: LatchSettings) =>
-        db.url ? null : EmbeddedPostgres.start(settings.dataDir, EMBEDDED_MAX_CONNECTIONS),
+        db.url
+          ? null
+          : EmbeddedPostgres.start(settings.dataDir, EMBEDDED_MAX_CONNECTIONS, db.schema),
     },
     {
       provide: DATABASE_URL,

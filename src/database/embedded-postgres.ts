@@ -37,7 +37,16 @@ export class EmbeddedPostgres {
     return `postgres://postgres@${encodeURIComponent(dir)}:${SOCKET_PORT}/postgres`;
   }
 
-  static async start(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+  /**
+   * `schema`: Latch's tables live there. pglite-socket ignores a connection's startup
+   * parameters (search_path among them), but every socket shares PGlite's one session, so
+   * the session's search_path is set once here.
+   */
+  static async start(
+    dataDir: string,
+    maxConnections: number,
+    schema = 'public',
+  ): Promise<EmbeddedPostgres> {
     const dir = join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     await initialiseFromTemplate(dir);
@@ -45,6 +54,7 @@ export class EmbeddedPostgres {
     const socketPath = join(socketDir, SOCKET_NAME);
     await removeStaleSocket(socketPath);
     const db = await PGlite.create(dir);
+    if (schema !== 'public') await db.exec(`SET search_path TO "${schema}", public`);
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections });
     try {
       await server.start();
