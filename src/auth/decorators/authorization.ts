@@ -52,6 +52,24 @@ export function authorizationOf(
   handler: Target,
   controller: Target,
 ): Authorization | undefined {
+  // Metadata is written once, when the classes are declared: read it once per route.
+  const known = resolved.get(handler);
+  if (known && known.controller === controller) return known.authorization;
+  const authorization = readAuthorization(reflector, handler, controller);
+  resolved.set(handler, { controller, authorization });
+  return authorization;
+}
+
+const resolved = new WeakMap<
+  Target,
+  { controller: Target; authorization: Authorization | undefined }
+>();
+
+function readAuthorization(
+  reflector: Reflector,
+  handler: Target,
+  controller: Target,
+): Authorization | undefined {
   const onHandler = reflector.get<Authorization | undefined>(AUTHORIZATION_KEY, handler);
   const onClass = reflector.get<Authorization | undefined>(AUTHORIZATION_KEY, controller);
   if (!onHandler || !onClass) return onHandler ?? onClass;

@@ -42,8 +42,8 @@ export class LogoutGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    return this.reader.presented(request) !== undefined
-      ? ((await this.refreshGuard.canActivate(context)) as boolean)
-      : this.accessGuard.canActivate(context);
+    const guard =
+      this.reader.presented(request) !== undefined ? this.refreshGuard : this.accessGuard;
+    return (await guard.canActivate(context)) as boolean;
   }
 }

@@ -22,22 +22,26 @@ export class AccessTokenGuard extends AuthGuard(ACCESS_TOKEN_STRATEGY) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
-    const required = authorizationOf(this.reflector, context.getHandler(), context.getClass());
-    if (required) {
-      const user = context.switchToHttp().getRequest<{ user?: Principal }>().user;
-      const problem = unmetAuthorization(required, user, this.mfa.adminRequireMfa);
-      if (problem) throw problem;
-    }
-    return true;
-  }
-
-  /** Passport's verdict: the principal, or the problem of the strategy's refusal. */
-  override handleRequest<TUser = Principal>(error: unknown, user: TUser | false, info: unknown) {
+  /**
+   * Passport's verdict, then the route's requirement: the principal (Passport's AuthGuard
+   * makes it `request.user`), or the problem of the strategy's refusal or of the unmet
+   * requirement.
+   */
+  override handleRequest<TUser = Principal>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
     if (error instanceof Error) throw error; // the revoked set's database, say: a 500
-    if (!error && user) return user;
-    return this.refused(error ? AccessTokenRefusal.invalid : refusalOf(info)) as TUser;
+    const principal =
+      !error && user
+        ? (user as unknown as Principal)
+        : this.refused(error ? AccessTokenRefusal.invalid : refusalOf(info));
+    const required = authorizationOf(this.reflector, context.getHandler(), context.getClass());
+    const problem = required && unmetAuthorization(required, principal, this.mfa.adminRequireMfa);
+    if (problem) throw problem;
+    return principal as TUser;
   }
 
   /** The answer to a refused token: its 401 problem (LogoutGuard lets a revoked one through). */
