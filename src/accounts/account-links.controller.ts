@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -8,13 +8,13 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { Authorized } from '../auth/decorators/authorized.decorator';
+import { Client } from '../auth/decorators/client.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { Public } from '../auth/decorators/public.decorator';
 import type { Principal } from '../auth/principal';
 import { RateLimit } from '../auth/rate-limit/rate-limit.decorator';
-import { contextOf } from '../auth/client-context';
+import type { ClientContext } from '../auth/client-context';
 import {
   ChangeEmailDto,
   ForgotPasswordDto,
@@ -47,9 +47,9 @@ export class AccountLinksController {
   @ApiTooManyRequestsResponse({ description: 'inside AUTH_MAIL_INTERVAL of the last one' })
   async sendVerification(
     @CurrentUser() principal: Principal,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.verification.send(principal, contextOf(request));
+    await this.verification.send(principal, client);
   }
 
   @Post('verify-email')
@@ -57,8 +57,8 @@ export class AccountLinksController {
   @Public()
   @ApiNoContentResponse({ description: 'the address is verified' })
   @ApiBadRequestResponse({ description: INVALID_LINK })
-  async verify(@Body() dto: LinkTokenDto, @Req() request: FastifyRequest): Promise<void> {
-    await this.verification.verify(dto.token, contextOf(request));
+  async verify(@Body() dto: LinkTokenDto, @Client() client: ClientContext): Promise<void> {
+    await this.verification.verify(dto.token, client);
   }
 
   @Post('password/forgot')
@@ -69,8 +69,8 @@ export class AccountLinksController {
     description: 'the same answer whether or not the account exists; a link is mailed if it does',
   })
   @ApiTooManyRequestsResponse({ description: 'rate limit' })
-  forgot(@Body() dto: ForgotPasswordDto, @Req() request: FastifyRequest): void {
-    this.reset.requestLater(dto.email, contextOf(request));
+  forgot(@Body() dto: ForgotPasswordDto, @Client() client: ClientContext): void {
+    this.reset.requestLater(dto.email, client);
   }
 
   @Post('password/reset')
@@ -82,9 +82,9 @@ export class AccountLinksController {
   @ApiTooManyRequestsResponse({ description: 'rate limit' })
   async resetPassword(
     @Body() dto: ResetPasswordDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.reset.reset(dto, contextOf(request));
+    await this.reset.reset(dto, client);
   }
 
   @Post('email')
@@ -100,9 +100,9 @@ export class AccountLinksController {
   async changeEmail(
     @CurrentUser() principal: Principal,
     @Body() dto: ChangeEmailDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.emailChange.request(principal, dto, contextOf(request));
+    await this.emailChange.request(principal, dto, client);
   }
 
   @Post('email/confirm')
@@ -111,7 +111,7 @@ export class AccountLinksController {
   @ApiNoContentResponse({ description: 'the new address is the account’s, verified' })
   @ApiBadRequestResponse({ description: INVALID_LINK })
   @ApiConflictResponse({ description: 'email_taken: the address was taken meanwhile' })
-  async confirmEmail(@Body() dto: LinkTokenDto, @Req() request: FastifyRequest): Promise<void> {
-    await this.emailChange.confirm(dto.token, contextOf(request));
+  async confirmEmail(@Body() dto: LinkTokenDto, @Client() client: ClientContext): Promise<void> {
+    await this.emailChange.confirm(dto.token, client);
   }
 }

@@ -8,7 +8,6 @@ import {
   Param,
   Patch,
   Query,
-  Req,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -21,9 +20,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { contextOf } from '../auth/client-context';
+import type { ClientContext } from '../auth/client-context';
 import { Authorized } from '../auth/decorators/authorized.decorator';
+import { Client } from '../auth/decorators/client.decorator';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import type { Principal } from '../auth/principal';
 import { RateLimit } from '../auth/rate-limit/rate-limit.decorator';
@@ -71,9 +70,9 @@ export class UsersController {
   async deleteMe(
     @CurrentUser() principal: Principal,
     @Body() dto: DeleteAccountDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.deletion.deleteOwn(principal, dto.password, contextOf(request));
+    await this.deletion.deleteOwn(principal, dto.password, client);
   }
 
   @Get()
@@ -97,9 +96,9 @@ export class UsersController {
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
     @Body() dto: UpdateUserDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<AdminUserView> {
-    return this.administration.update(principal, id, dto, contextOf(request));
+    return this.administration.update(principal, id, dto, client);
   }
 
   @Delete(':id')
@@ -112,8 +111,8 @@ export class UsersController {
   remove(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    return this.administration.delete(principal, id, contextOf(request));
+    return this.administration.delete(principal, id, client);
   }
 }

@@ -28,9 +28,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../common/problem';
 import { canonicalUuid } from '../common/uuid';
 import { toUserView } from '../users/user-view';
-import { contextOf } from './client-context';
+import type { ClientContext } from './client-context';
 import { CredentialsService } from './credentials.service';
 import { Authorized } from './decorators/authorized.decorator';
+import { Client } from './decorators/client.decorator';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/credentials.dto';
@@ -85,10 +86,10 @@ export class AuthController {
   @ApiConflictResponse({ description: 'email_taken' })
   async register(
     @Body() dto: RegisterDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RegisterResponse | UnverifiedRegisterResponse> {
-    const { user, issued } = await this.credentials.register(dto, contextOf(request));
+    const { user, issued } = await this.credentials.register(dto, client);
     if (!issued) return { user: toUserView(user) };
     return { ...this.responder.respond(issued, reply), user: toUserView(user) };
   }
@@ -110,10 +111,10 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
   async login(
     @Body() dto: LoginDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    const issued = await this.credentials.login(dto, contextOf(request));
+    const issued = await this.credentials.login(dto, client);
     return this.responder.respond(issued, reply);
   }
 
@@ -126,9 +127,10 @@ export class AuthController {
   async refresh(
     @Body() _dto: RefreshDto,
     @Req() request: Authenticated<RefreshCredentials>,
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    const issued = await this.rotation.rotate(request.user.parts, contextOf(request));
+    const issued = await this.rotation.rotate(request.user.parts, client);
     return this.responder.respond(issued, reply);
   }
 
@@ -140,9 +142,10 @@ export class AuthController {
   async logout(
     @Body() _dto: RefreshDto,
     @Req() request: FastifyRequest & { user?: Principal | RefreshCredentials },
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    if (request.user) await this.sessions.logout(request.user, contextOf(request));
+    if (request.user) await this.sessions.logout(request.user, client);
     this.responder.clearCookie(reply);
   }
 
@@ -152,10 +155,10 @@ export class AuthController {
   @ApiNoContentResponse()
   async logoutAll(
     @CurrentUser() principal: Principal,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.sessions.logoutAll(principal, contextOf(request));
+    await this.sessions.logoutAll(principal, client);
     this.responder.clearCookie(reply);
   }
 
@@ -186,12 +189,11 @@ export class AuthController {
   async deleteSession(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
     const sessionId = canonicalUuid(id);
     const ended =
-      sessionId !== undefined &&
-      (await this.sessions.end(principal, sessionId, contextOf(request)));
+      sessionId !== undefined && (await this.sessions.end(principal, sessionId, client));
     if (!ended) throw new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such session');
   }
 
@@ -205,9 +207,9 @@ export class AuthController {
   async changePassword(
     @CurrentUser() principal: Principal,
     @Body() dto: ChangePasswordDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.credentials.changePassword(principal, dto, contextOf(request));
+    await this.credentials.changePassword(principal, dto, client);
   }
 
   @Get('events')

@@ -7,7 +7,6 @@ import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { CredentialsService } from './credentials.service';
-import { RolesGuard } from './decorators/roles.guard';
 import { AuditLog } from './events/audit-log';
 import { AuthEventBus } from './events/auth-event-bus';
 import { GuardedRoutesCheck } from './guarded-routes';
@@ -22,7 +21,11 @@ import { RefreshTokenStrategy } from './refresh/refresh-token.strategy';
 import { RevocationListener } from './revocation/revocation-listener';
 import { RevokedSessionSet } from './revocation/revoked-session-set';
 import { SessionRevoker } from './revocation/session-revoker';
-import { LogoutGuard } from './sessions/logout.guard';
+import {
+  LogoutAccessTokenGuard,
+  LogoutGuard,
+  LogoutRefreshTokenGuard,
+} from './sessions/logout.guard';
 import { SessionsService } from './sessions/sessions.service';
 import { AuditEventsRepository } from './store/audit-events.repository';
 import { DeletedSessionsRepository } from './store/deleted-sessions.repository';
@@ -30,7 +33,6 @@ import { LoginAttemptsRepository } from './store/login-attempts.repository';
 import { RefreshTokensRepository } from './store/refresh-tokens.repository';
 import { SessionsRepository } from './store/sessions.repository';
 import { TokenResponder } from './token-responder';
-import { StepUpGuard } from './decorators/step-up.guard';
 import { MfaChallenges } from './mfa/mfa-challenges';
 import { MfaLogin } from './mfa/mfa-login.service';
 import { MfaController } from './mfa/mfa.controller';
@@ -43,7 +45,6 @@ import { RecoveryCodesRepository } from './store/recovery-codes.repository';
 import { TotpFactorsRepository } from './store/totp-factors.repository';
 import { UserCreationHooks } from './user-creation-hooks';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
-import { AccessTokenVerifier } from './tokens/access-token-verifier';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokenStrategy } from './tokens/access-token.strategy';
 import { JwksController } from './tokens/jwks.controller';
@@ -92,7 +93,6 @@ const MINUTE_MS = 60_000;
   providers: [
     // tokens/
     AccessTokenIssuer,
-    AccessTokenVerifier,
     AccessTokenStrategy,
     AccessTokenGuard,
     SigningKeys,
@@ -110,13 +110,13 @@ const MINUTE_MS = 60_000;
     // sessions/, passwords/, events/, decorators/ (and the start-up check of every route)
     SessionsService,
     LogoutGuard,
+    LogoutAccessTokenGuard,
+    LogoutRefreshTokenGuard,
     CredentialsService,
     LoginLockout,
     PasswordHasher,
     AuditLog,
     AuthEventBus,
-    RolesGuard,
-    StepUpGuard,
     GuardedRoutesCheck,
     TokenResponder,
     UserCreationHooks,
@@ -139,9 +139,6 @@ const MINUTE_MS = 60_000;
   ],
   exports: [
     AccessTokenGuard,
-    AccessTokenVerifier,
-    RolesGuard,
-    StepUpGuard,
     AuthEventBus,
     CredentialsService,
     LoginLockout,

@@ -3,14 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Authorized } from './decorators/authorized.decorator';
 import { Public } from './decorators/public.decorator';
-import { RolesGuard } from './decorators/roles.guard';
+import { Roles } from './decorators/roles.decorator';
 import { GuardedRoutesCheck, unguardedRoutes } from './guarded-routes';
 import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
-import { AccessTokenVerifier } from './tokens/access-token-verifier';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { LatchRoutes } from '../common/latch-routes.decorator';
-import { LATCH_SETTINGS } from '../latch.settings';
+import { LATCH_SETTINGS, MFA_SETTINGS } from '../latch.settings';
 
 @Injectable()
 class AllowAll implements CanActivate {
@@ -25,6 +24,8 @@ class StricterAccessGuard extends AccessTokenGuard {}
 class FineController {
   @Get('authorized') @Authorized() authorized() {}
   @Get('admin') @Authorized('admin') admin() {}
+  @Get('step-up') @Authorized({ roles: ['admin'], mfa: true }) stepUp() {}
+  @Get('roles') @UseGuards(AccessTokenGuard) @Roles('admin') roles() {}
   @Get('access') @UseGuards(AccessTokenGuard) access() {}
   @Post('refresh') @UseGuards(RefreshTokenGuard) refresh() {}
   @Post('logout') @UseGuards(LogoutGuard) logout() {}
@@ -51,7 +52,9 @@ class BadController {
   @Get('fine') @Authorized() fine() {}
   @Get('forgotten') forgotten() {}
   @Post(['one', 'two']) twoPaths() {}
-  @Get('other-guard') @UseGuards(AllowAll, RolesGuard) otherGuard() {}
+  @Get('other-guard') @UseGuards(AllowAll) @Roles('admin') otherGuard() {}
+  @Post('refresh-admin') @UseGuards(RefreshTokenGuard) @Roles('admin') refreshAdmin() {}
+  @Get('public-admin') @Public() @Roles('admin') publicAdmin() {}
   @Get('instance') @UseGuards(new AllowAll()) instance() {}
   @Get('both') @Public() @Authorized() both() {}
 }
@@ -63,13 +66,16 @@ describe('unguardedRoutes', () => {
     ).toEqual([]);
   });
 
-  it('names every route with neither an access guard nor @Public(), and any with both', () => {
+  it('names every route with neither an access guard nor @Public(), any with both, and any whose requirement no AccessTokenGuard checks', () => {
     const none = 'neither an access guard nor @Public()';
+    const unchecked = 'a role or second factor asked, but no AccessTokenGuard checks it';
     expect(unguardedRoutes([BadController])).toEqual([
       `GET /bad/forgotten (BadController.forgotten): ${none}`,
       `POST /bad/one (BadController.twoPaths): ${none}`,
       `POST /bad/two (BadController.twoPaths): ${none}`,
       `GET /bad/other-guard (BadController.otherGuard): ${none}`,
+      `POST /bad/refresh-admin (BadController.refreshAdmin): ${unchecked}`,
+      `GET /bad/public-admin (BadController.publicAdmin): ${unchecked}`,
       `GET /bad/instance (BadController.instance): ${none}`,
       'GET /bad/both (BadController.both): both @Public() and an access guard',
     ]);
@@ -82,7 +88,7 @@ class ForgottenController {
 }
 
 describe('GuardedRoutesCheck', () => {
-  // The guards are instantiated with their module, so the verifier they need is a stub here.
+  // The guards are instantiated with their module, so the settings they need are a stub here.
   const startWith = async (
     requireGuards: 'latch' | 'all',
     ...controllers: (new () => object)[]
@@ -92,7 +98,7 @@ describe('GuardedRoutesCheck', () => {
       controllers,
       providers: [
         GuardedRoutesCheck,
-        { provide: AccessTokenVerifier, useValue: {} },
+        { provide: MFA_SETTINGS, useValue: {} },
         { provide: LATCH_SETTINGS, useValue: { requireGuards } },
       ],
     }).compile();

@@ -10,6 +10,7 @@ import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { LATCH_ROUTES_KEY } from '../common/latch-routes.decorator';
 import { LATCH_SETTINGS, type LatchSettings } from '../latch.settings';
+import { authorizationOf } from './decorators/authorization';
 import { PUBLIC_KEY } from './decorators/public.decorator';
 import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
@@ -24,12 +25,12 @@ export const ACCESS_GUARDS: readonly Type<CanActivate>[] = [
 
 type Guard = Type<CanActivate> | CanActivate;
 
-const isAccessGuard = (guard: Guard) =>
-  ACCESS_GUARDS.some((access) =>
-    typeof guard === 'function'
-      ? guard === access || guard.prototype instanceof access
-      : guard instanceof access,
-  );
+const isGuard = (guard: Guard, access: Type<CanActivate>) =>
+  typeof guard === 'function'
+    ? guard === access || guard.prototype instanceof access
+    : guard instanceof access;
+
+const isAccessGuard = (guard: Guard) => ACCESS_GUARDS.some((access) => isGuard(guard, access));
 
 type Paths = string | string[] | undefined;
 
@@ -51,6 +52,11 @@ export interface RouteAccess {
   guarded: boolean;
   /** `@Public()` on the handler or class. */
   public: boolean;
+  /**
+   * A role or a second factor asked by `@Authorized()` or `@Roles()` that no AccessTokenGuard
+   * (the one guard that enforces them) is there to check.
+   */
+  unenforced: boolean;
 }
 
 /**
@@ -76,6 +82,10 @@ export function routeAccess(
         ...(reflector.get<Guard[] | undefined>(GUARDS_METADATA, handler) ?? []),
       ];
       const guarded = guards.some(isAccessGuard);
+      const asked = authorizationOf(reflector, handler, controller);
+      const unenforced =
+        (asked?.roles.length ?? 0) + (asked?.mfa ? 1 : 0) > 0 &&
+        !guards.some((guard) => isGuard(guard, AccessTokenGuard));
       const open = reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [handler, controller]) === true;
       for (const prefix of prefixes) {
         for (const path of asList(reflector.get<Paths>(PATH_METADATA, handler))) {
@@ -84,6 +94,7 @@ export function routeAccess(
             handler: `${controller.name}.${name}`,
             guarded,
             public: open,
+            unenforced,
           });
         }
       }
@@ -94,7 +105,8 @@ export function routeAccess(
 
 /**
  * Every route of these controllers that has neither an access guard nor `@Public()`, or
- * both, as `"GET /path (Controller.method): why"`.
+ * both, or a role or second-factor requirement without AccessTokenGuard, as
+ * `"GET /path (Controller.method): why"`.
  */
 export function unguardedRoutes(
   controllers: Iterable<Type>,
@@ -102,13 +114,15 @@ export function unguardedRoutes(
   scanner = new MetadataScanner(),
 ): string[] {
   return routeAccess(controllers, reflector, scanner)
-    .filter((route) => route.guarded === route.public)
+    .filter((route) => route.guarded === route.public || route.unenforced)
     .map(
       (route) =>
         `${route.route} (${route.handler}): ${
-          route.public
-            ? 'both @Public() and an access guard'
-            : 'neither an access guard nor @Public()'
+          route.guarded !== route.public
+            ? 'a role or second factor asked, but no AccessTokenGuard checks it'
+            : route.public
+              ? 'both @Public() and an access guard'
+              : 'neither an access guard nor @Public()'
         }`,
     );
 }

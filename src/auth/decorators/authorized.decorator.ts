@@ -1,26 +1,31 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AccessTokenGuard } from '../tokens/access-token.guard';
-import { RolesGuard } from './roles.guard';
-import { Roles } from './roles.decorator';
-import { RequiresMfa } from './step-up';
-import { StepUpGuard } from './step-up.guard';
+import { requireAuthorization } from './authorization';
 
 export interface AuthorizedOptions {
+  /** The caller needs at least one of these roles. */
+  roles?: string[];
   /** The session must have been verified with a second factor (`mfa` in `amr`). */
   mfa?: boolean;
 }
 
 /**
  * A valid access token (and, when roles are given, one of them; with `{ mfa: true }`, a
- * session verified with a second factor): guards, metadata and the OpenAPI security
- * requirement in one line. `@Authorized()`, `@Authorized('admin')`, `@Authorized({ mfa: true })`.
+ * session verified with a second factor): one guard, one metadata object and the OpenAPI
+ * security requirement in one line. `@Authorized()`, `@Authorized('admin')`,
+ * `@Authorized({ mfa: true })`, `@Authorized({ roles: ['admin'], mfa: true })`.
  */
 export function Authorized(...args: (string | AuthorizedOptions)[]) {
-  const roles = args.filter((arg): arg is string => typeof arg === 'string');
-  const mfa = args.some((arg) => typeof arg === 'object' && arg.mfa === true);
+  const options = args.filter((arg): arg is AuthorizedOptions => typeof arg === 'object');
+  const roles = [
+    ...args.filter((arg): arg is string => typeof arg === 'string'),
+    ...options.flatMap((option) => option.roles ?? []),
+  ];
+  const mfa = options.some((option) => option.mfa === true);
   const decorators = [
-    UseGuards(AccessTokenGuard, RolesGuard, StepUpGuard),
+    UseGuards(AccessTokenGuard),
+    requireAuthorization({ roles, mfa }),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
       description: mfa
@@ -30,11 +35,7 @@ export function Authorized(...args: (string | AuthorizedOptions)[]) {
     }),
   ];
   if (roles.length > 0) {
-    decorators.push(
-      Roles(...roles),
-      ApiForbiddenResponse({ description: 'lacks a required role' }),
-    );
+    decorators.push(ApiForbiddenResponse({ description: 'lacks a required role' }));
   }
-  if (mfa) decorators.push(RequiresMfa());
   return applyDecorators(...decorators);
 }

@@ -1,6 +1,7 @@
-import { SetMetadata } from '@nestjs/common';
+import { requireAuthorization } from './authorization';
 
-export const ROLES_KEY = 'latch:roles';
-
-/** The caller needs at least one of these roles (checked by RolesGuard). */
-export const Roles = (...roles: string[]) => SetMetadata(ROLES_KEY, roles);
+/**
+ * The caller needs at least one of these roles: added to the route's requirement, which
+ * AccessTokenGuard (`@Authorized()` or `@UseGuards(AccessTokenGuard)`) enforces.
+ */
+export const Roles = (...roles: string[]) => requireAuthorization({ roles });

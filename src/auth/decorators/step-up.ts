@@ -1,9 +1,5 @@
-import { HttpStatus, SetMetadata } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
 import { ProblemException } from '../../common/problem';
-
-/** Metadata key: the route needs a session verified with a second factor (`mfa` in `amr`). */
-export const REQUIRES_MFA_KEY = 'latch:requiresMfa';
-export const RequiresMfa = () => SetMetadata(REQUIRES_MFA_KEY, true);
 
 /** RFC 9470: the token is valid, but the user must authenticate with more (a second factor). */
 export const insufficientUserAuthentication = () =>

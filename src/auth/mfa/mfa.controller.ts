@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -19,9 +9,10 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { contextOf } from '../client-context';
+import type { FastifyReply } from 'fastify';
+import type { ClientContext } from '../client-context';
 import { Authorized } from '../decorators/authorized.decorator';
+import { Client } from '../decorators/client.decorator';
 import { CurrentUser } from '../decorators/current-user.decorator';
 import { Public } from '../decorators/public.decorator';
 import { TokenResponse } from '../dto/token-response.dto';
@@ -86,9 +77,9 @@ export class MfaController {
   confirmTotp(
     @CurrentUser() principal: Principal,
     @Body() dto: TotpCodeDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<RecoveryCodesResponse> {
-    return this.enrolment.confirm(principal, dto.code, contextOf(request));
+    return this.enrolment.confirm(principal, dto.code, client);
   }
 
   @Delete('mfa/totp')
@@ -103,9 +94,9 @@ export class MfaController {
   async disableTotp(
     @CurrentUser() principal: Principal,
     @Body() dto: MfaProofDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
   ): Promise<void> {
-    await this.enrolment.disable(principal, dto, contextOf(request));
+    await this.enrolment.disable(principal, dto, client);
   }
 
   // Needs a session verified with the second factor, like @Authorized({ mfa: true }), but
@@ -136,10 +127,10 @@ export class MfaController {
   @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
   async completeLogin(
     @Body() dto: MfaLoginDto,
-    @Req() request: FastifyRequest,
+    @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    const issued = await this.login.complete(dto, contextOf(request));
+    const issued = await this.login.complete(dto, client);
     return this.responder.respond(issued, reply);
   }
 }

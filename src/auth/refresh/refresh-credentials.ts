@@ -15,6 +15,19 @@ export interface RefreshCredentials {
   source: 'body' | 'cookie';
 }
 
+/** Why a request carries no refresh credentials to spend, as a value (compare by identity). */
+export class RefreshRefusal {
+  static readonly notPresented = new RefreshRefusal(() =>
+    invalidGrant('no refresh token was presented'),
+  );
+  static readonly malformed = new RefreshRefusal(() => invalidGrant());
+
+  private constructor(
+    /** The 401 invalid_grant problem this refusal is answered with. */
+    readonly problem: () => ProblemException,
+  ) {}
+}
+
 /**
  * Reads the refresh token from the body (`refreshToken`) or, when the body has none, from
  * the `refresh_token` cookie; a cookie must also pass the cross-site check of docs/api.md.
@@ -50,12 +63,17 @@ export class RefreshCredentialsReader {
     return cookie ? { raw: cookie, source: 'cookie' } : undefined;
   }
 
-  read(request: FastifyRequest): RefreshCredentials {
+  /**
+   * The refresh credentials of a request, or why there are none (a value: RefreshTokenGuard
+   * answers it with 401 invalid_grant). A body or cookie that must not be read at all is
+   * refused here with its own problem (400, 403).
+   */
+  read(request: FastifyRequest): RefreshCredentials | RefreshRefusal {
     const presented = this.presented(request);
-    if (!presented) throw invalidGrant('no refresh token was presented');
+    if (!presented) return RefreshRefusal.notPresented;
     if (presented.source === 'cookie') this.assertSameSite(request);
     const parts = parseRefreshToken(presented.raw);
-    if (!parts) throw invalidGrant();
+    if (!parts) return RefreshRefusal.malformed;
     return { parts, source: presented.source };
   }
 

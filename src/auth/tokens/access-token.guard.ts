@@ -1,26 +1,51 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+
+import { authorizationOf, unmetAuthorization } from '../decorators/authorization';
 import type { Principal } from '../principal';
-import { AccessTokenVerifier } from './access-token-verifier';
-import { ACCESS_TOKEN_STRATEGY } from './access-token.strategy';
-import { bearerToken } from './bearer';
+import { ACCESS_TOKEN_STRATEGY, refusalOf } from './access-token.strategy';
+import { AccessTokenRefusal } from './token-errors';
+import { MFA_SETTINGS, MfaSettings } from '../../latch.settings';
 
 /**
- * `@UseGuards(AccessTokenGuard)`: a valid, unexpired, unrevoked access token; the caller
- * becomes `request.user`. It calls the verifier behind AccessTokenStrategy directly rather
- * than through passport.authenticate, whose per-request machinery costs more than a cached
- * check on this route (see bench/README.md); the decision is the verifier's either way.
+ * `@UseGuards(AccessTokenGuard)` (or `@Authorized()`): Passport authenticates the request
+ * with AccessTokenStrategy, and the caller becomes `request.user`; then the route's
+ * requirement (`@Authorized({ roles, mfa })`, `@Roles()`) is checked, in this one guard.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(ACCESS_TOKEN_STRATEGY) {
-  constructor(private readonly verifier: AccessTokenVerifier) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(MFA_SETTINGS) private readonly mfa: MfaSettings,
+  ) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    request.user = await this.verifier.verify(bearerToken(request.headers.authorization));
-    return true;
+  /**
+   * Passport's verdict, then the route's requirement: the principal (Passport's AuthGuard
+   * makes it `request.user`), or the problem of the strategy's refusal or of the unmet
+   * requirement.
+   */
+  override handleRequest<TUser = Principal>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (error instanceof Error) throw error; // the revoked set's database, say: a 500
+    const principal =
+      !error && user
+        ? (user as unknown as Principal)
+        : this.refused(error ? AccessTokenRefusal.invalid : refusalOf(info));
+    const required = authorizationOf(this.reflector, context.getHandler(), context.getClass());
+    const problem = required && unmetAuthorization(required, principal, this.mfa.adminRequireMfa);
+    if (problem) throw problem;
+    return principal as TUser;
+  }
+
+  /** The answer to a refused token: its 401 problem (LogoutGuard lets a revoked one through). */
+  protected refused(refusal: AccessTokenRefusal): Principal | undefined {
+    throw refusal.problem();
   }
 }

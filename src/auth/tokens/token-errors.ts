@@ -20,3 +20,27 @@ export const sessionRevoked = () =>
   new ProblemException(HttpStatus.UNAUTHORIZED, 'session_revoked', 'this session has ended', {
     'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"',
   });
+
+/**
+ * Why an access token is refused, as a value: AccessTokenStrategy hands one to Passport's
+ * `fail()`, and AccessTokenGuard answers with its problem. Code that must tell refusals apart
+ * compares them by identity (`refusal === AccessTokenRefusal.revoked`), never by a code string.
+ */
+export class AccessTokenRefusal {
+  static readonly missing = new AccessTokenRefusal(missingToken);
+  static readonly invalid = new AccessTokenRefusal(() => invalidToken());
+  static readonly notAccessToken = new AccessTokenRefusal(() =>
+    invalidToken('not an access token'),
+  );
+  static readonly unknownKey = new AccessTokenRefusal(() => invalidToken('unknown signing key'));
+  static readonly malformedClaims = new AccessTokenRefusal(() =>
+    invalidToken('access token claims are malformed'),
+  );
+  static readonly expired = new AccessTokenRefusal(tokenExpired);
+  static readonly revoked = new AccessTokenRefusal(sessionRevoked);
+
+  private constructor(
+    /** The 401 problem this refusal is answered with (a new exception on every call). */
+    readonly problem: () => ProblemException,
+  ) {}
+}
