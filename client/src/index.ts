@@ -49,6 +49,11 @@ export interface LatchClientOptions {
   /** Body transport only; defaults to memory. */
   storage?: RefreshTokenStorage;
   fetch?: typeof fetch;
+  /**
+   * Origins besides the `baseUrl`'s (e.g. `https://api.example.com`) whose requests through
+   * `fetch()` get the access token and whose 401 codes count; any other origin gets neither.
+   */
+  allowedOrigins?: string[];
   /** BroadcastChannel name shared by the tabs of an origin; `false` turns cross-tab off. */
   channel?: string | false;
 }
@@ -77,7 +82,8 @@ type Message =
   | ({ t: 'token'; at: number } & Grant)
   | { t: 'ask' }
   | { t: 'busy' }
-  | { t: 'out'; reason: SignOutReason };
+  | { t: 'out'; reason: SignOutReason; sessionId: string };
+const REASONS = ['logout', 'no_session', 'mfa_token_invalid', ...FATAL];
 
 /** What `login()` resolves to: signed in, or a second factor is needed (`verifyMfa()`). */
 export type LoginResult = (TokenResponse & { mfaRequired: false }) | { mfaRequired: true };
@@ -91,6 +97,9 @@ export type LatchClient = ReturnType<typeof createLatchClient>;
 
 export function createLatchClient(options: LatchClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
+  const trusted = new Set(
+    [base, ...(options.allowedOrigins ?? [])].map((origin) => new URL(origin).origin),
+  );
   const browser = typeof document !== 'undefined';
   const cookie = (options.transport ?? (browser ? 'cookie' : 'body')) === 'cookie';
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -198,7 +207,7 @@ export function createLatchClient(options: LatchClientOptions) {
     token = mfaToken = undefined;
     expiresAt = refreshAt = usableUntil = 0;
     if (!cookie) await storage.set(null);
-    if (broadcast) post({ t: 'out', reason });
+    if (broadcast && sessionId) post({ t: 'out', reason, sessionId });
     if (state === 'signed-out') return;
     state = 'signed-out';
     emit({ type: 'signed-out', at: now(), reason });
@@ -270,9 +279,10 @@ export function createLatchClient(options: LatchClientOptions) {
 
   async function restore(): Promise<LatchState> {
     if (channel) {
+      // a tab that is refreshing answers `busy`: wait for that refresh to rotate the cookie
       post({ t: 'ask' });
-      await waitForToken(ASK_WAIT);
-      if (!usable() && now() < busyUntil) await waitForToken(BUSY_WAIT);
+      await sleep(ASK_WAIT);
+      if (now() < busyUntil) await waitForToken(BUSY_WAIT);
     }
     if (!usable()) {
       try {
@@ -284,16 +294,35 @@ export function createLatchClient(options: LatchClientOptions) {
     return state;
   }
 
+  // Any script of this origin can post here. A token is taken only for the session this tab
+  // holds (from its own sign-in or refresh) and newer than its own; any other token is only a
+  // hint that another tab signed in, which this tab checks with a refresh of its own (at most
+  // one per COOLDOWN). A sign-out counts only for this tab's session; the token is never
+  // handed to whoever asks.
+  let hinted = 0;
   if (channel) {
-    channel.onmessage = ({ data }: MessageEvent<Message>) => {
-      if (data.t === 'token') {
-        if (data.at + data.expiresIn * 1000 > expiresAt) accept(data, data.at, true);
-      } else if (data.t === 'ask') {
-        if (usable()) post(grant());
-      } else if (data.t === 'busy') {
+    channel.onmessage = ({ data }: MessageEvent<unknown>) => {
+      const m = (data ?? {}) as Partial<Record<string, unknown>>;
+      const ours = state === 'signed-in' && m.sessionId === sessionId;
+      if (m.t === 'token') {
+        const { accessToken, expiresIn, at } = m;
+        const fine = (n: unknown, max: number): n is number => typeof n == 'number' && n < max;
+        if (ours && typeof accessToken == 'string' && fine(expiresIn, 1e6) && expiresIn > 0) {
+          // newer than ours, and from no further ahead than a clock in another tab could be
+          if (fine(at, now() + 6e4) && at + expiresIn * 1000 > expiresAt) {
+            accept({ accessToken, expiresIn, sessionId: sessionId! }, at, true);
+          }
+        } else if (!ours && now() >= hinted) {
+          hinted = now() + COOLDOWN;
+          refreshAt = 0;
+          refresh().catch(() => {});
+        }
+      } else if (m.t === 'ask') {
+        if (inflight) post({ t: 'busy' });
+      } else if (m.t === 'busy') {
         busyUntil = now() + BUSY_WAIT;
-      } else if (data.t === 'out') {
-        void signOut(data.reason, false);
+      } else if (m.t === 'out' && ours && REASONS.includes(m.reason as string)) {
+        void signOut(m.reason as SignOutReason, false);
       }
     };
   }
@@ -326,12 +355,14 @@ export function createLatchClient(options: LatchClientOptions) {
   /** fetch with the access token; a 401 token_expired gets one refresh and one retry. */
   async function authFetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     const url = new URL(input, base + '/');
-    const own = url.origin === new URL(base).origin;
+    // only the service and the allowed origins get the token, and only their 401s count
+    const own = trusted.has(url.origin);
+    if (!own) return doFetch(url, init);
     const send = async () => {
       const sent = await getAccessToken();
       const headers = new Headers(init.headers);
       if (sent) headers.set('authorization', `Bearer ${sent}`);
-      if (own) headers.set('x-requested-with', XRW['x-requested-with']);
+      headers.set('x-requested-with', XRW['x-requested-with']);
       return [await doFetch(url, { ...init, headers }), sent] as const;
     };
     let [response, sent] = await send();

@@ -178,7 +178,7 @@ describe('managing the second factor', () => {
 });
 
 describe('second step across tabs', () => {
-  it('a tab waiting for its second step takes a token another tab got, and forgets the step', async () => {
+  it('a tab waiting for its second step, told that another tab signed in, refreshes itself and forgets the step', async () => {
     const channel = `latch-mfa-test-${Date.now()}`;
     const a = harness({ transport: 'cookie', channel });
     a.script('POST /auth/refresh', () => problem(401, 'invalid_grant')); // no cookie yet
@@ -193,6 +193,7 @@ describe('second step across tabs', () => {
     await flush();
     expect(b.client.state).toBe('signed-in');
     expect(a.client.state).toBe('signed-in');
+    expect(a.count('POST /auth/refresh')).toBe(2); // its own, not b's token
     expect(await a.client.getAccessToken()).toBe(await b.client.getAccessToken());
     await expect(a.client.verifyMfa('123456')).rejects.toMatchObject({ code: 'mfa_not_pending' });
     a.client.close();

@@ -13,6 +13,15 @@ export interface ClaimedMailRow {
   created_at: Date;
 }
 
+/** A mail given up without a claim: its last attempt's claim lapsed. */
+export interface ExhaustedMailRow {
+  id: string;
+  user_id: string;
+  kind: MailKind;
+  attempts: number;
+  last_error: string;
+}
+
 /** Every statement on `mail_outbox`. */
 @Injectable()
 export class MailOutboxRepository {
@@ -50,32 +59,70 @@ export class MailOutboxRepository {
   }
 
   /**
-   * Claims up to `limit` due mails in one statement: rows another sender is claiming are
-   * skipped (SKIP LOCKED), and each claimed row is pushed `claimSeconds` into the future, so
-   * no other instance takes it while this one sends, and it comes due again if this one dies.
+   * Claims up to `limit` due mails with attempts left (fewer than `maxAttempts`) in one
+   * statement: rows another sender is claiming are skipped (SKIP LOCKED), and each claimed
+   * row is pushed `claimSeconds` into the future, so no other instance takes it while this
+   * one sends (renewClaim keeps it so), and it comes due again if this one dies.
    */
-  async claimDue(limit: number, claimSeconds: number): Promise<ClaimedMailRow[]> {
+  async claimDue(
+    limit: number,
+    claimSeconds: number,
+    maxAttempts: number,
+  ): Promise<ClaimedMailRow[]> {
     // TypeORM answers an UPDATE with [rows, affected].
     const [rows] = await this.dataSource.query<[ClaimedMailRow[], number]>(
       `UPDATE mail_outbox SET attempts = attempts + 1,
          next_attempt_at = now() + make_interval(secs => $2::float8)
        WHERE id IN (
          SELECT id FROM mail_outbox
-         WHERE status = 'pending' AND next_attempt_at <= now()
+         WHERE status = 'pending' AND next_attempt_at <= now() AND attempts < $3
          ORDER BY next_attempt_at LIMIT $1
          FOR UPDATE SKIP LOCKED)
        RETURNING id::text, user_id, kind, recipient, params, attempts, created_at`,
-      [limit, claimSeconds],
+      [limit, claimSeconds, maxAttempts],
     );
     return rows;
   }
 
-  /** Marks a claimed mail sent and erases its link; false if the claim was lost meanwhile. */
-  async markSent(id: string, attempts: number): Promise<boolean> {
+  /** Pushes a claim that this sender still holds `claimSeconds` on; false if it was lost. */
+  async renewClaim(id: string, attempts: number, claimSeconds: number): Promise<boolean> {
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $3::float8)
+       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [id, attempts, claimSeconds],
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Gives up the due mails that have no attempt left: their last claim lapsed without an
+   * outcome (the sender died or hung). Their links are erased; returns them for the log.
+   */
+  async failExhausted(limit: number, maxAttempts: number): Promise<ExhaustedMailRow[]> {
+    const [rows] = await this.dataSource.query<[ExhaustedMailRow[], number]>(
+      `UPDATE mail_outbox SET status = 'failed', params = '{}',
+         last_error = coalesce(last_error, 'the claim of the last attempt lapsed')
+       WHERE id IN (
+         SELECT id FROM mail_outbox
+         WHERE status = 'pending' AND next_attempt_at <= now() AND attempts >= $2
+         ORDER BY next_attempt_at LIMIT $1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id::text, user_id, kind, attempts, last_error`,
+      [limit, maxAttempts],
+    );
+    return rows;
+  }
+
+  /**
+   * Marks a mail sent and erases its link, by id alone: once any sender got it out, it is
+   * sent, even if its claim lapsed and another sender holds the row now. False if it was no
+   * longer pending.
+   */
+  async markSent(id: string): Promise<boolean> {
     const [, affected] = await this.dataSource.query<[unknown, number]>(
       `UPDATE mail_outbox SET status = 'sent', sent_at = now(), params = '{}', last_error = NULL
-       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempts],
+       WHERE id = $1 AND status = 'pending'`,
+      [id],
     );
     return affected > 0;
   }

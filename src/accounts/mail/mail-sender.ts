@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { AuthEventBus } from '../../auth/events/auth-event-bus';
 
-import { ClaimedMailRow, MailOutboxRepository } from './mail-outbox.repository';
+import { ClaimedMailRow, ExhaustedMailRow, MailOutboxRepository } from './mail-outbox.repository';
 import { MAIL_TRANSPORT, type MailTransport } from './mail-transport';
 import { MAIL_RETRY, retryDelay } from './retry-policy';
 import { renderMail } from './templates';
@@ -20,8 +20,9 @@ const BATCH = 10;
 /**
  * Sends what the outbox holds. Woken right after this instance commits a mail, and polling
  * for the rest (retries, mails of other instances, mails left by a crash): a mail is claimed
- * before it is sent, so two instances never send it both, and a failure is retried with
- * backoff until the attempts run out; then it is marked failed, logged at error and audited.
+ * before it is sent and the claim is renewed while the send lasts, so two live instances never
+ * send it both; a send is bounded by a deadline, and a failure is retried with backoff until
+ * the attempts run out; then it is marked failed, logged at error and audited.
  */
 @Injectable()
 export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -77,9 +78,12 @@ export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async drain(): Promise<void> {
+    const { claimSeconds, maxAttempts } = MAIL_RETRY;
     try {
       for (;;) {
-        const claimed = await this.outbox.claimDue(BATCH, MAIL_RETRY.claimSeconds);
+        const exhausted = await this.outbox.failExhausted(BATCH, maxAttempts);
+        exhausted.forEach((mail) => this.gaveUp(mail, mail.last_error));
+        const claimed = await this.outbox.claimDue(BATCH, claimSeconds, maxAttempts);
         if (claimed.length === 0 || this.stopped) return;
         await Promise.all(claimed.map((mail) => this.deliver(mail)));
       }
@@ -89,21 +93,44 @@ export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async deliver(mail: ClaimedMailRow): Promise<void> {
+    const abort = new AbortController();
+    const deadline = setTimeout(
+      () => abort.abort(new Error(`no answer within ${MAIL_RETRY.sendDeadlineSeconds} s`)),
+      MAIL_RETRY.sendDeadlineSeconds * 1000,
+    );
+    let lost = false;
+    const renewal = setInterval(() => {
+      this.outbox.renewClaim(mail.id, mail.attempts, MAIL_RETRY.claimSeconds).then(
+        (held) => {
+          if (held || abort.signal.aborted) return;
+          lost = true; // another sender has it now: let that one send it
+          abort.abort(new Error('the claim was lost'));
+        },
+        () => {}, // the database is away: the claim may lapse; another sender may take it
+      );
+    }, MAIL_RETRY.renewSeconds * 1000);
     try {
       const rendered = renderMail(mail.kind, mail.params);
-      await this.transport.send({
-        id: mail.id,
-        kind: mail.kind,
-        to: mail.recipient,
-        messageId: `<${mail.id}.${new Date(mail.created_at).getTime()}@${this.domain}>`,
-        ...rendered,
-      });
+      await this.transport.send(
+        {
+          id: mail.id,
+          kind: mail.kind,
+          to: mail.recipient,
+          messageId: `<${mail.id}.${new Date(mail.created_at).getTime()}@${this.domain}>`,
+          ...rendered,
+        },
+        abort.signal,
+      );
     } catch (error) {
-      await this.failed(mail, error as Error);
+      if (lost) this.logger.warn(`mail ${mail.id} (${mail.kind}): claim lost while sending`);
+      else await this.failed(mail, error as Error);
       return;
+    } finally {
+      clearTimeout(deadline);
+      clearInterval(renewal);
     }
-    if (!(await this.outbox.markSent(mail.id, mail.attempts))) {
-      this.logger.warn(`mail ${mail.id} was sent after its claim lapsed`);
+    if (!(await this.outbox.markSent(mail.id))) {
+      this.logger.warn(`mail ${mail.id} was sent, but was no longer pending`);
     }
   }
 
@@ -118,7 +145,10 @@ export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown
       await this.outbox.scheduleRetry(mail.id, mail.attempts, delay, reason);
       return;
     }
-    if (!(await this.outbox.markFailed(mail.id, mail.attempts, reason))) return;
+    if (await this.outbox.markFailed(mail.id, mail.attempts, reason)) this.gaveUp(mail, reason);
+  }
+
+  private gaveUp(mail: ClaimedMailRow | ExhaustedMailRow, reason: string): void {
     this.logger.error(
       `mail ${mail.id} (${mail.kind}) to user ${mail.user_id} failed for good after ${mail.attempts} attempts: ${reason}`,
     );

@@ -13,7 +13,8 @@ export interface OutgoingMail {
 /** Delivers one mail or throws; SMTP or an .eml file. */
 export interface MailTransport {
   readonly name: string;
-  send(mail: OutgoingMail): Promise<void>;
+  /** `signal` aborts the send (deadline, lost claim); a transport should stop and throw. */
+  send(mail: OutgoingMail, signal?: AbortSignal): Promise<void>;
   close?(): void;
 }
 

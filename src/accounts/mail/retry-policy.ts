@@ -6,11 +6,18 @@ export const MAIL_RETRY = {
   /** Attempts in all (about 2.8 hours of retries) before the mail is marked failed. */
   maxAttempts: 20,
   /**
-   * How long a claimed mail is left to its sender before another may take it: longer than
-   * the SMTP timeouts add up to, so a live sender is never doubled, and a crashed one delays
-   * its mail by at most this.
+   * How long a claimed mail is left to its sender before another may take it: a crashed
+   * sender delays its mail by at most this. A live sender renews its claims every
+   * `renewSeconds` while it sends, so no other instance takes a mail during a slow send
+   * (an SMTP transaction may outlast any fixed claim: each reply has its own timeout).
    */
   claimSeconds: 30,
+  renewSeconds: 10,
+  /**
+   * The whole of one send, after which it is aborted and counts as a failed attempt: a
+   * tarpitting server that answers just inside each reply's timeout holds a sender no longer.
+   */
+  sendDeadlineSeconds: 120,
 } as const;
 
 /** Seconds to wait after the `attempts`-th failure, or null when the mail has failed for good. */

@@ -4,7 +4,7 @@ import type { MailTransport, OutgoingMail } from './mail-transport';
 /**
  * SMTP through nodemailer. `smtp://` upgrades with STARTTLS when the server offers it and
  * logs in only when the URL carries credentials; `smtps://` speaks TLS from the start. The
- * timeouts add up to less than the sender's claim on a mail (retry-policy.ts).
+ * timeouts bound each step; the sender's signal bounds the whole send (retry-policy.ts).
  */
 export class SmtpTransport implements MailTransport {
   readonly name = 'smtp';
@@ -22,8 +22,9 @@ export class SmtpTransport implements MailTransport {
     });
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  async send(mail: OutgoingMail, signal?: AbortSignal): Promise<void> {
     await this.transporter.sendMail({
+      signal,
       from: this.from,
       to: mail.to,
       subject: mail.subject,
