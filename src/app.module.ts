@@ -16,11 +16,11 @@ import { notesMigrations } from './notes/notes.schema';
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
     LoggingModule,
+    HealthModule, // first, so the OpenAPI document lists its routes where it always did
     LatchModule.forRootAsync({
       useFactory: () => ({ ...latchOptionsFromEnv(process.env), requireGuards: 'all' }),
       connection: { entities: [Note], migrations: notesMigrations },
     }),
-    HealthModule,
     NotesModule,
   ],
 })
