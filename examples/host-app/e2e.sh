@@ -24,7 +24,8 @@ tar -C "$repo/examples" --exclude=host-app/node_modules --exclude=host-app/dist 
 cd "$work/examples/host-app"
 
 step "npm install (latch from $(ls "$work"/latch-*.tgz | xargs -n1 basename))"
-npm install --no-audit --no-fund --loglevel=error
+# Cached registry metadata first (CI has just run npm ci with the same packages).
+npm install --no-audit --no-fund --loglevel=error --prefer-offline
 # One copy of each Nest package, or Nest's dependency injection breaks.
 for name in @nestjs/core @nestjs/common @nestjs/typeorm typeorm; do
   copies=$(find . -path "*/node_modules/$name/package.json" | wc -l)
