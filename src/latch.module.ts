@@ -1,7 +1,16 @@
-import { ConfigurableModuleBuilder, DynamicModule, Module, type Provider } from '@nestjs/common';
+import {
+  Catch,
+  ConfigurableModuleBuilder,
+  DynamicModule,
+  Module,
+  type Provider,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
+import { ProblemException } from './common/problem';
+import { ProblemFilter } from './common/problem.filter';
 import { DatabaseModule, type OwnConnection } from './database/database.module';
 import { HostRequirements } from './host-requirements';
 import { resolveLatchOptions, type LatchOptions } from './latch.options';
@@ -81,6 +90,14 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(REDIS_SETTINGS, (s) => s.redis),
 ];
 
+/**
+ * Latch's own errors wherever they are thrown, as on Latch's routes: a guard of Latch's on a
+ * host's route (401 missing_token, 403 forbidden, …) answers problem+json with its `code`.
+ * Only ProblemException is caught, so every other error of the host's keeps the host's format.
+ */
+@Catch(ProblemException)
+class LatchProblemFilter extends ProblemFilter {}
+
 function withParts(definition: DynamicModule, extras: LatchModuleExtras): DynamicModule {
   const hostDataSource = extras.dataSource === 'host';
   return {
@@ -101,6 +118,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
       ...(definition.providers ?? []),
       ...settingsProviders(hostDataSource),
       HostRequirements,
+      { provide: APP_FILTER, useClass: LatchProblemFilter },
     ],
     exports: [LATCH_OPTIONS, ...SETTINGS_TOKENS, AuthModule],
   };

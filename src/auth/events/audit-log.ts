@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AuditEventResponse } from '../dto/token-response.dto';
 import { AuditEventsRepository } from '../store/audit-events.repository';
@@ -13,11 +13,12 @@ const MAX_PENDING = 10_000;
  * few milliseconds) so the audit trail adds no round trip to login or refresh.
  */
 @Injectable()
-export class AuditLog implements OnApplicationShutdown {
+export class AuditLog implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditLog.name);
   private pending: AuthEvent[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private stopping = false;
 
   constructor(private readonly events: AuditEventsRepository) {}
 
@@ -49,7 +50,12 @@ export class AuditLog implements OnApplicationShutdown {
     }));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any module's onApplicationShutdown: the database connection may close in one of
+   * those (Latch's own, or the host's), and what is still queued must be written first.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.flush();
   }
 
@@ -60,8 +66,16 @@ export class AuditLog implements OnApplicationShutdown {
         await this.events.insertMany(batch);
         this.pending.splice(0, batch.length);
       } catch (error) {
+        if (this.stopping) {
+          // No retry timer may keep a stopping process alive; what is left is reported.
+          this.logger.warn(
+            `${this.pending.length} audit events lost at shutdown: ${(error as Error).message}`,
+          );
+          return;
+        }
         this.logger.warn(`audit events kept for a retry: ${(error as Error).message}`);
         this.timer ??= setTimeout(() => void this.flush(), 1000);
+        this.timer.unref();
         return;
       }
     }
