@@ -101,9 +101,7 @@ describe(`host app (${databaseUrl ? 'PostgreSQL' : 'embedded database'})`, () =>
       [`${latchSchema}.users`],
     );
     assert.ok(row.latch_users, `${latchSchema}.users exists`);
-    if (latchSchema !== 'public') {
-      assert.equal(row.public_users, null, 'no users table in the host schema');
-    }
+    assert.equal(row.public_users, null, 'no users table in the host schema');
     assert.ok(row.projects, 'public.projects exists');
   });
 
