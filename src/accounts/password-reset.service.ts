@@ -4,7 +4,7 @@ import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
-import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
+import { LoginAttemptsRepository } from '../auth/passwords/login-attempts.repository';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
 import { hashLinkToken, isLinkTokenShape } from './links/link-token';

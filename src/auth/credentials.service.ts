@@ -16,7 +16,7 @@ import { SessionsService } from './sessions/sessions.service';
 import { UserCreationHooks } from './user-creation-hooks';
 import { MfaChallenges } from './mfa/mfa-challenges';
 import { mfaRequired } from './mfa/mfa-errors';
-import { TotpFactorsRepository } from './store/totp-factors.repository';
+import { TotpFactorsRepository } from './mfa/totp-factors.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const invalidCredentials = () =>

@@ -11,9 +11,9 @@ import { CreateMailOutbox1796200001000 } from '../../migrations/1796200001000-Cr
 import { CreateLinkTokens1796200002000 } from '../../migrations/1796200002000-CreateLinkTokens';
 import { CreateDeletedSessions1796300000000 } from '../../migrations/1796300000000-CreateDeletedSessions';
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
-import { DeletedSession } from '../auth/store/deleted-session.entity';
-import { RefreshToken } from '../auth/store/refresh-token.entity';
-import { Session } from '../auth/store/session.entity';
+import { DeletedSession } from '../auth/revocation/deleted-session.entity';
+import { RefreshToken } from '../auth/sessions/refresh-token.entity';
+import { Session } from '../auth/sessions/session.entity';
 import { User } from '../users/user.entity';
 
 /**

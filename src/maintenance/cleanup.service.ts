@@ -5,12 +5,12 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { AuditEventsRepository } from '../auth/store/audit-events.repository';
-import { DeletedSessionsRepository } from '../auth/store/deleted-sessions.repository';
-import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
-import { MfaChallengesRepository } from '../auth/store/mfa-challenges.repository';
-import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
-import { SessionsRepository } from '../auth/store/sessions.repository';
+import { AuditEventsRepository } from '../auth/events/audit-events.repository';
+import { DeletedSessionsRepository } from '../auth/revocation/deleted-sessions.repository';
+import { LoginAttemptsRepository } from '../auth/passwords/login-attempts.repository';
+import { MfaChallengesRepository } from '../auth/mfa/mfa-challenges.repository';
+import { RefreshTokensRepository } from '../auth/sessions/refresh-tokens.repository';
+import { SessionsRepository } from '../auth/sessions/sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
 const BATCH_SIZE = 1000;

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AuditEventResponse } from '../dto/token-response.dto';
-import { AuditEventsRepository } from '../store/audit-events.repository';
+import { AuditEventsRepository } from './audit-events.repository';
 import { AuthEvent } from './auth-event';
 
 const FLUSH_DELAY_MS = 20;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { LiveChallengeRow, MfaChallengesRepository } from '../store/mfa-challenges.repository';
+import { LiveChallengeRow, MfaChallengesRepository } from './mfa-challenges.repository';
 import { EntityManager } from 'typeorm';
 
 /** docs/api.md: an mfaToken lives 5 minutes and survives 4 wrong codes; the 5th voids it. */

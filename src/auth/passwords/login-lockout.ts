@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
 
-import { LockoutPolicy, LoginAttemptsRepository } from '../store/login-attempts.repository';
+import { LockoutPolicy, LoginAttemptsRepository } from './login-attempts.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 const FIRST_BACKOFF_SECONDS = 60;

@@ -2,8 +2,8 @@ import { HttpStatus, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { ProblemException } from '../../common/problem';
 
-import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
-import { SessionsRepository } from '../store/sessions.repository';
+import { DeletedSessionsRepository } from './deleted-sessions.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Long enough past an access token's `exp` for any clock leeway. */

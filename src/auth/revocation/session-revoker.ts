@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
-import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
-import { MfaChallengesRepository } from '../store/mfa-challenges.repository';
-import { RevokedSessionRow, SessionsRepository } from '../store/sessions.repository';
+import { DeletedSessionsRepository } from './deleted-sessions.repository';
+import { MfaChallengesRepository } from '../mfa/mfa-challenges.repository';
+import { RevokedSessionRow, SessionsRepository } from '../sessions/sessions.repository';
 import { REVOCATION_CHANNEL } from './revocation-listener';
 import { RevokedSessionSet } from './revoked-session-set';
 
