@@ -7,7 +7,7 @@ import { SessionsRepository } from '../sessions/sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
-const FORGET_MARGIN_MS = 60_000;
+export const FORGET_MARGIN_MS = 60_000;
 /** How often entries whose access tokens have all expired are dropped. */
 export const PRUNE_INTERVAL_MS = 60_000;
 
