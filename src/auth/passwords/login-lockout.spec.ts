@@ -8,15 +8,15 @@ import { LoginLockout, noVerdict, right, wrong } from './login-lockout';
 function lockoutWith(options: { threshold?: number; locked?: boolean } = {}) {
   const calls: string[] = [];
   const attempts = {
-    reserve: jest.fn(async () => {
+    reserve: jest.fn(() => {
       calls.push('reserve');
-      return options.locked
-        ? { reserved_count: null, wait: '30' }
-        : { reserved_count: 1, wait: null };
+      return Promise.resolve(
+        options.locked ? { reserved_count: null, wait: '30' } : { reserved_count: 1, wait: null },
+      );
     }),
-    release: jest.fn(async () => void calls.push('release')),
-    clear: jest.fn(async () => void calls.push('clear')),
-    deleteStaleBefore: jest.fn(async () => 0),
+    release: jest.fn(() => Promise.resolve(void calls.push('release'))),
+    clear: jest.fn(() => Promise.resolve(void calls.push('clear'))),
+    deleteStaleBefore: jest.fn(() => Promise.resolve(0)),
   } as unknown as LoginAttemptsRepository;
   const auth = { lockoutThreshold: options.threshold ?? 5 } as AuthSettings;
   const pruners = new PrunerRegistry();
@@ -27,53 +27,47 @@ function lockoutWith(options: { threshold?: number; locked?: boolean } = {}) {
 describe('LoginLockout.judge', () => {
   it('a right credential clears the count and returns its value', async () => {
     const { lockout, calls } = lockoutWith();
-    await expect(lockout.judge('a@example.com', async () => right('session'))).resolves.toBe(
-      'session',
-    );
+    await expect(
+      lockout.judge('a@example.com', () => Promise.resolve(right('session'))),
+    ).resolves.toBe('session');
     expect(calls).toEqual(['reserve', 'clear']);
   });
 
   it('a wrong credential keeps the reserved attempt counted', async () => {
     const { lockout, calls } = lockoutWith();
-    await expect(lockout.judge('a@example.com', async () => wrong('refused'))).resolves.toBe(
-      'refused',
-    );
+    await expect(
+      lockout.judge('a@example.com', () => Promise.resolve(wrong('refused'))),
+    ).resolves.toBe('refused');
     expect(calls).toEqual(['reserve']);
   });
 
   it('no verdict gives the attempt back without resetting the count', async () => {
     const { lockout, calls } = lockoutWith();
-    await expect(lockout.judge('a@example.com', async () => noVerdict('disabled'))).resolves.toBe(
-      'disabled',
-    );
+    await expect(
+      lockout.judge('a@example.com', () => Promise.resolve(noVerdict('disabled'))),
+    ).resolves.toBe('disabled');
     expect(calls).toEqual(['reserve', 'release']);
   });
 
   it('a check that throws (the database lost, 503) gives the attempt back and rethrows', async () => {
     const { lockout, calls } = lockoutWith();
     const failure = new ProblemException(503, 'service_unavailable', 'down');
-    await expect(
-      lockout.judge('a@example.com', async () => {
-        throw failure;
-      }),
-    ).rejects.toBe(failure);
+    await expect(lockout.judge('a@example.com', () => Promise.reject(failure))).rejects.toBe(
+      failure,
+    );
     expect(calls).toEqual(['reserve', 'release']);
   });
 
   it('any error code thrown is no verdict, even one that reads like a wrong credential', async () => {
     const { lockout, calls } = lockoutWith();
     const thrown = new ProblemException(401, 'invalid_credentials', 'thrown, not returned');
-    await expect(
-      lockout.judge('a@example.com', async () => {
-        throw thrown;
-      }),
-    ).rejects.toBe(thrown);
+    await expect(lockout.judge('a@example.com', () => Promise.reject(thrown))).rejects.toBe(thrown);
     expect(calls).toEqual(['reserve', 'release']);
   });
 
   it('while the email is locked: 429 with Retry-After, and the check never runs', async () => {
     const { lockout, calls } = lockoutWith({ locked: true });
-    const check = jest.fn(async () => right('session'));
+    const check = jest.fn(() => Promise.resolve(right('session')));
     const refusal = lockout.judge('a@example.com', check);
     await expect(refusal).rejects.toMatchObject({ code: 'too_many_requests' });
     await expect(refusal).rejects.toMatchObject({ headers: { 'retry-after': '30' } });
@@ -83,8 +77,12 @@ describe('LoginLockout.judge', () => {
 
   it('with the lockout off, nothing is stored but the verdict still decides the value', async () => {
     const { lockout, calls } = lockoutWith({ threshold: 0 });
-    await expect(lockout.judge('a@example.com', async () => wrong(false))).resolves.toBe(false);
-    await expect(lockout.judge('a@example.com', async () => right(true))).resolves.toBe(true);
+    await expect(lockout.judge('a@example.com', () => Promise.resolve(wrong(false)))).resolves.toBe(
+      false,
+    );
+    await expect(lockout.judge('a@example.com', () => Promise.resolve(right(true)))).resolves.toBe(
+      true,
+    );
     expect(calls).toEqual([]);
   });
 });
