@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
+import { LoginLockout } from '../auth/passwords/login-lockout';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
-import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
 import { hashLinkToken, isLinkTokenShape } from './links/link-token';
@@ -27,7 +27,7 @@ export class PasswordResetService {
     private readonly sender: MailSender,
     private readonly hasher: PasswordHasher,
     private readonly revoker: SessionRevoker,
-    private readonly attempts: LoginAttemptsRepository,
+    private readonly lockout: LoginLockout,
     private readonly events: AuthEventBus,
   ) {}
 
@@ -85,7 +85,7 @@ export class PasswordResetService {
     });
     if (!user) throw invalidLink();
     await this.revoker.revokeAllOfUser(user.id, 'password_reset', context);
-    await this.attempts.clear(user.email);
+    await this.lockout.reset(user.email);
     this.events.publish('password_reset', { userId: user.id, context });
   }
 }

@@ -44,6 +44,7 @@ import {
   UnverifiedRegisterResponse,
 } from './dto/token-response.dto';
 import { AuditLog } from './events/audit-log';
+import { accountRefused, invalidCredentials, mfaRequired } from './credential-problems';
 import type { Principal } from './principal';
 import { RateLimit } from './rate-limit/rate-limit.decorator';
 import type { RefreshCredentials } from './refresh/refresh-credentials';
@@ -114,8 +115,14 @@ export class AuthController {
     @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
-    const issued = await this.credentials.login(dto, client);
-    return this.responder.respond(issued, reply);
+    const outcome = await this.credentials.login(dto, client);
+    if (outcome.kind === 'second_factor') throw mfaRequired(outcome.mfaToken);
+    if (outcome.kind === 'refused') {
+      throw outcome.reason === 'invalid_credentials'
+        ? invalidCredentials()
+        : accountRefused(outcome.reason);
+    }
+    return this.responder.respond(outcome.issued, reply);
   }
 
   @Post('refresh')

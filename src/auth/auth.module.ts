@@ -20,29 +20,22 @@ import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { RefreshTokenStrategy } from './refresh/refresh-token.strategy';
 import { RevocationListener } from './revocation/revocation-listener';
 import { RevokedSessionSet } from './revocation/revoked-session-set';
+import { RevocationHooks } from './revocation/revocation-hooks';
 import { SessionRevoker } from './revocation/session-revoker';
 import {
   LogoutAccessTokenGuard,
   LogoutGuard,
   LogoutRefreshTokenGuard,
 } from './sessions/logout.guard';
+import { SessionPruning } from './sessions/session-pruning';
 import { SessionsService } from './sessions/sessions.service';
-import { AuditEventsRepository } from './store/audit-events.repository';
-import { DeletedSessionsRepository } from './store/deleted-sessions.repository';
-import { LoginAttemptsRepository } from './store/login-attempts.repository';
-import { RefreshTokensRepository } from './store/refresh-tokens.repository';
-import { SessionsRepository } from './store/sessions.repository';
+import { AuditEventsRepository } from './events/audit-events.repository';
+import { DeletedSessionsRepository } from './revocation/deleted-sessions.repository';
+import { LoginAttemptsRepository } from './passwords/login-attempts.repository';
+import { RefreshTokensRepository } from './sessions/refresh-tokens.repository';
+import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenResponder } from './token-responder';
-import { MfaChallenges } from './mfa/mfa-challenges';
-import { MfaLogin } from './mfa/mfa-login.service';
-import { MfaController } from './mfa/mfa.controller';
-import { SecondFactorVerifier } from './mfa/second-factor-verifier';
-import { TotpClock } from './mfa/totp-clock';
-import { TotpEnrolment } from './mfa/totp-enrolment.service';
-import { TotpSecretCipher } from './mfa/totp-secret-cipher';
-import { MfaChallengesRepository } from './store/mfa-challenges.repository';
-import { RecoveryCodesRepository } from './store/recovery-codes.repository';
-import { TotpFactorsRepository } from './store/totp-factors.repository';
+import { MfaModule } from './mfa/mfa.module';
 import { UserCreationHooks } from './user-creation-hooks';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenGuard } from './tokens/access-token.guard';
@@ -55,16 +48,19 @@ import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 const MINUTE_MS = 60_000;
 
 /**
- * Credentials, tokens and sessions. Global so that any feature module can put
+ * Credentials, tokens and sessions, with the second factor as a sub-module (MfaModule) that
+ * the password login asks through SECOND_FACTOR. Global so that any feature module can put
  * `@UseGuards(AccessTokenGuard)` or `@Authorized()` on a controller; it exports the guards'
  * dependencies, the auth event bus, what accounts/ builds on (password confirmation, the
- * lockout, the revoker) and the repositories the maintenance job prunes.
+ * lockout, the revoker) and what mfa/ builds on (sessions, the revocation hooks, the token
+ * response). Each owner of a table registers its own pruner with the cleanup job.
  */
 @Global()
 @Module({
   imports: [
     DiscoveryModule,
     UsersModule,
+    MfaModule,
     PassportModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({
@@ -89,7 +85,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  controllers: [AuthController, MfaController, JwksController],
+  controllers: [AuthController, JwksController],
   providers: [
     // tokens/
     AccessTokenIssuer,
@@ -105,37 +101,29 @@ const MINUTE_MS = 60_000;
     RefreshTokenStrategy,
     // revocation/
     RevocationListener,
+    RevocationHooks,
     RevokedSessionSet,
     SessionRevoker,
-    // sessions/, passwords/, events/, decorators/ (and the start-up check of every route)
+    DeletedSessionsRepository,
+    // sessions/ (with their refresh tokens)
     SessionsService,
+    SessionPruning,
+    SessionsRepository,
+    RefreshTokensRepository,
     LogoutGuard,
     LogoutAccessTokenGuard,
     LogoutRefreshTokenGuard,
+    // passwords/, events/, decorators/ (and the start-up check of every route)
     CredentialsService,
     LoginLockout,
+    LoginAttemptsRepository,
     PasswordHasher,
     AuditLog,
+    AuditEventsRepository,
     AuthEventBus,
     GuardedRoutesCheck,
     TokenResponder,
     UserCreationHooks,
-    // mfa/
-    MfaChallenges,
-    MfaLogin,
-    SecondFactorVerifier,
-    TotpClock,
-    TotpEnrolment,
-    TotpSecretCipher,
-    // store/: one repository per table
-    AuditEventsRepository,
-    DeletedSessionsRepository,
-    LoginAttemptsRepository,
-    MfaChallengesRepository,
-    RecoveryCodesRepository,
-    RefreshTokensRepository,
-    SessionsRepository,
-    TotpFactorsRepository,
   ],
   exports: [
     AccessTokenGuard,
@@ -143,14 +131,12 @@ const MINUTE_MS = 60_000;
     CredentialsService,
     LoginLockout,
     PasswordHasher,
+    RevocationHooks,
     SessionRevoker,
-    UserCreationHooks,
-    AuditEventsRepository,
-    DeletedSessionsRepository,
-    LoginAttemptsRepository,
-    MfaChallengesRepository,
-    RefreshTokensRepository,
     SessionsRepository,
+    SessionsService,
+    TokenResponder,
+    UserCreationHooks,
   ],
 })
 export class AuthModule {}

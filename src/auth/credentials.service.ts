@@ -1,46 +1,40 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ProblemException } from '../common/problem';
 
+import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 import { User } from '../users/user.entity';
 import { UserWithPasswordHash, UsersRepository } from '../users/users.repository';
 import type { ClientContext } from './client-context';
+import { AccountRefusal, invalidCredentials } from './credential-problems';
 import { ChangePasswordDto, LoginDto, RegisterDto } from './dto/credentials.dto';
 import { AuthEventBus } from './events/auth-event-bus';
-import { LoginAttempt, LoginLockout } from './passwords/login-lockout';
+import {
+  LoginAttempt,
+  LoginLockout,
+  noVerdict,
+  right,
+  Verdict,
+  wrong,
+} from './passwords/login-lockout';
 import { PasswordHasher } from './passwords/password-hasher';
 import type { Principal } from './principal';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
+import { SECOND_FACTOR, type SecondFactor } from './second-factor.port';
 import { SessionsService } from './sessions/sessions.service';
 import { UserCreationHooks } from './user-creation-hooks';
-import { MfaChallenges } from './mfa/mfa-challenges';
-import { mfaRequired } from './mfa/mfa-errors';
-import { TotpFactorsRepository } from './store/totp-factors.repository';
-import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 
-const invalidCredentials = () =>
-  new ProblemException(
-    HttpStatus.UNAUTHORIZED,
-    'invalid_credentials',
-    'email or password is wrong',
-  );
+/**
+ * How a password login ends: a session, a second step to take, or a refusal. The controller
+ * turns each into its answer (200 tokens, 401 mfa_required with the mfaToken, 401
+ * invalid_credentials, 403 account_disabled or email_not_verified).
+ */
+export type LoginOutcome =
+  | { kind: 'session'; issued: IssuedRefreshToken }
+  | { kind: 'second_factor'; mfaToken: string }
+  | { kind: 'refused'; reason: AccountRefusal | 'invalid_credentials' };
 
-/** Why a right password opens no session. */
-type LoginRefusal = 'account_disabled' | 'email_not_verified';
-
-const refused = (code: LoginRefusal) =>
-  new ProblemException(
-    HttpStatus.FORBIDDEN,
-    code,
-    code === 'account_disabled'
-      ? 'this account has been disabled'
-      : 'the e-mail address of this account is not verified yet',
-  );
-
-/** A login's password step ends in a session, a refusal, or a second step to take. */
-type LoginOutcome =
-  IssuedRefreshToken | { refusal: LoginRefusal; userId: string } | { mfaToken: string };
+const wrongPassword: LoginOutcome = { kind: 'refused', reason: 'invalid_credentials' };
 
 /** Everything that starts from a password: register, login, password change. */
 @Injectable()
@@ -55,8 +49,7 @@ export class CredentialsService {
     private readonly events: AuthEventBus,
     @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
     private readonly creationHooks: UserCreationHooks,
-    private readonly totp: TotpFactorsRepository,
-    private readonly challenges: MfaChallenges,
+    @Inject(SECOND_FACTOR) private readonly secondFactor: SecondFactor,
   ) {}
 
   /**
@@ -89,60 +82,25 @@ export class CredentialsService {
   }
 
   /**
-   * The password is judged first: a wrong one is 401 invalid_credentials whatever the state
-   * of the account. A right one of a disabled account (403 account_disabled) or, under
-   * AUTH_REQUIRE_VERIFIED_EMAIL, of an unverified one (403 email_not_verified) is not a
-   * failure, so its reserved attempt is given back; nor is it a successful login, so the
-   * lockout count is not reset. Nor is it for a right password of an account with TOTP on:
-   * the answer is 401 mfa_required with a token for the second step (MfaLogin).
+   * The password is judged first: a wrong one is refused as invalid_credentials whatever the
+   * state of the account. A right one of a disabled account (account_disabled) or, under
+   * AUTH_REQUIRE_VERIFIED_EMAIL, of an unverified one (email_not_verified) is not a failure,
+   * so its reserved attempt is given back; nor is it a successful login, so the lockout count
+   * is not reset. Nor is a right password of an account whose second factor is on: the
+   * outcome is the token for the second step (MfaLogin).
    */
-  async login(dto: LoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
-    const outcome = await this.lockout.judge<LoginOutcome>(dto.email, async (attempt) => {
-      const user = await this.users.findWithPasswordHash(dto.email);
-      if (!user) {
-        await this.hasher.verifyDummy(dto.password);
-        return this.failAttempt(attempt, null, context);
-      }
-      const check = await this.hasher.verify(user.passwordHash, dto.password);
-      if (!check.valid) return this.failAttempt(attempt, user.id, context);
-      const refusal = this.refusalFor(user);
-      if (refusal) {
-        await this.lockout.release(attempt);
-        return { refusal, userId: user.id };
-      }
-      const currentHash = check.needsRehash
-        ? await this.upgradeHash(user, dto.password)
-        : user.passwordHash;
-      if (await this.totp.isEnabled(user.id)) {
-        // Not a failure, nor yet a success: the second step decides (MfaLogin).
-        await this.lockout.release(attempt);
-        return { mfaToken: await this.challenges.issue(user.id) };
-      }
-      await this.lockout.succeeded(attempt);
-      // A password changed since it was verified opens nothing: that change ended every session.
-      const opened =
-        currentHash &&
-        (await this.sessions.open(user.id, context, { whilePasswordHash: currentHash }));
-      // Nothing opened: the password changed, or the account was disabled or deleted meanwhile.
-      if (!opened) throw invalidCredentials();
-      return opened;
-    });
-    if ('refusal' in outcome) {
-      this.events.publish('login.failed', {
-        userId: outcome.userId,
+  async login(dto: LoginDto, context: ClientContext): Promise<LoginOutcome> {
+    const outcome = await this.lockout.judge(dto.email, (attempt) =>
+      this.judgePassword(dto, attempt, context),
+    );
+    if (outcome.kind === 'session') {
+      this.events.publish('login.succeeded', {
+        userId: outcome.issued.userId,
+        sessionId: outcome.issued.sessionId,
         context,
-        detail: { reason: outcome.refusal },
       });
-      throw refused(outcome.refusal);
     }
-    if ('mfaToken' in outcome) throw mfaRequired(outcome.mfaToken);
-    const issued = outcome;
-    this.events.publish('login.succeeded', {
-      userId: issued.userId,
-      sessionId: issued.sessionId,
-      context,
-    });
-    return issued;
+    return outcome;
   }
 
   /**
@@ -157,11 +115,13 @@ export class CredentialsService {
   ): Promise<UserWithPasswordHash> {
     const user = await this.users.findPasswordHashById(userId);
     if (!user) throw invalidCredentials();
-    await this.lockout.judge(user.email, async (attempt) => {
+    const confirmed = await this.lockout.judge(user.email, async (attempt) => {
       const check = await this.hasher.verify(user.passwordHash, password);
-      if (!check.valid) return this.failAttempt(attempt, user.id, context);
-      await this.lockout.succeeded(attempt);
+      if (check.valid) return right(true);
+      this.publishWrongPassword(attempt, user.id, context);
+      return wrong(false);
     });
+    if (!confirmed) throw invalidCredentials();
     return user;
   }
 
@@ -185,7 +145,50 @@ export class CredentialsService {
     });
   }
 
-  private refusalFor(user: User): LoginRefusal | undefined {
+  /** One login attempt, already reserved against the lockout. */
+  private async judgePassword(
+    dto: LoginDto,
+    attempt: LoginAttempt,
+    context: ClientContext,
+  ): Promise<Verdict<LoginOutcome>> {
+    const user = await this.users.findWithPasswordHash(dto.email);
+    if (!user) {
+      await this.hasher.verifyDummy(dto.password);
+      this.publishWrongPassword(attempt, null, context);
+      return wrong(wrongPassword);
+    }
+    const check = await this.hasher.verify(user.passwordHash, dto.password);
+    if (!check.valid) {
+      this.publishWrongPassword(attempt, user.id, context);
+      return wrong(wrongPassword);
+    }
+    const refusal = this.refusalFor(user);
+    if (refusal) {
+      this.events.publish('login.failed', {
+        userId: user.id,
+        context,
+        detail: { reason: refusal },
+      });
+      return noVerdict({ kind: 'refused', reason: refusal });
+    }
+    const currentHash = check.needsRehash
+      ? await this.upgradeHash(user, dto.password)
+      : user.passwordHash;
+    if (await this.secondFactor.isRequired(user.id)) {
+      // Not a failure, nor yet a success: the second step decides.
+      const mfaToken = await this.secondFactor.challenge(user.id);
+      return noVerdict({ kind: 'second_factor', mfaToken });
+    }
+    // A password changed since it was verified opens nothing: that change ended every session.
+    const issued =
+      currentHash &&
+      (await this.sessions.open(user.id, context, { whilePasswordHash: currentHash }));
+    // Nothing opened: the password changed, or the account was disabled or deleted meanwhile.
+    // The password was right all the same, so the lockout count is reset, as it always was.
+    return right(issued ? { kind: 'session', issued } : wrongPassword);
+  }
+
+  private refusalFor(user: User): AccountRefusal | undefined {
     if (user.disabled) return 'account_disabled';
     if (this.auth.requireVerifiedEmail && !user.emailVerified) return 'email_not_verified';
     return undefined;
@@ -203,11 +206,15 @@ export class CredentialsService {
     return stored ? upgraded : undefined;
   }
 
-  private failAttempt(attempt: LoginAttempt, userId: string | null, context: ClientContext): never {
+  /** A wrong password: login.failed, and login.locked_out when this very attempt locked. */
+  private publishWrongPassword(
+    attempt: LoginAttempt,
+    userId: string | null,
+    context: ClientContext,
+  ): void {
     this.events.publishWrongCredential('login.failed', this.lockout.lockedBy(attempt), {
       userId,
       context,
     });
-    throw invalidCredentials();
   }
 }

@@ -11,9 +11,16 @@ import { CreateMailOutbox1796200001000 } from '../../migrations/1796200001000-Cr
 import { CreateLinkTokens1796200002000 } from '../../migrations/1796200002000-CreateLinkTokens';
 import { CreateDeletedSessions1796300000000 } from '../../migrations/1796300000000-CreateDeletedSessions';
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
-import { DeletedSession } from '../auth/store/deleted-session.entity';
-import { RefreshToken } from '../auth/store/refresh-token.entity';
-import { Session } from '../auth/store/session.entity';
+import { LinkToken } from '../accounts/links/link-token.entity';
+import { MailOutboxEntry } from '../accounts/mail/mail-outbox.entity';
+import { AuthEventRecord } from '../auth/events/auth-event.entity';
+import { MfaChallenge } from '../auth/mfa/mfa-challenge.entity';
+import { RecoveryCode } from '../auth/mfa/recovery-code.entity';
+import { TotpFactor } from '../auth/mfa/totp-factor.entity';
+import { LoginAttemptRecord } from '../auth/passwords/login-attempt.entity';
+import { DeletedSession } from '../auth/revocation/deleted-session.entity';
+import { RefreshToken } from '../auth/sessions/refresh-token.entity';
+import { Session } from '../auth/sessions/session.entity';
 import { User } from '../users/user.entity';
 
 /**
@@ -21,7 +28,19 @@ import { User } from '../users/user.entity';
  * found by a glob: a host app that installs Latch from npm adds these arrays to its own
  * DataSource (or lets LatchModule open one), wherever its dist/ happens to be.
  */
-export const latchEntities = [User, Session, RefreshToken, DeletedSession];
+export const latchEntities = [
+  User,
+  Session,
+  RefreshToken,
+  DeletedSession,
+  AuthEventRecord,
+  LoginAttemptRecord,
+  MailOutboxEntry,
+  LinkToken,
+  TotpFactor,
+  RecoveryCode,
+  MfaChallenge,
+];
 
 export const latchMigrations = [
   CreateUsers1763770000000,

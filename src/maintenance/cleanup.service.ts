@@ -5,32 +5,19 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { AuditEventsRepository } from '../auth/store/audit-events.repository';
-import { DeletedSessionsRepository } from '../auth/store/deleted-sessions.repository';
-import { LoginAttemptsRepository } from '../auth/store/login-attempts.repository';
-import { MfaChallengesRepository } from '../auth/store/mfa-challenges.repository';
-import { RefreshTokensRepository } from '../auth/store/refresh-tokens.repository';
-import { SessionsRepository } from '../auth/store/sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
+import { PrunerRegistry } from './pruner-registry';
 
 const BATCH_SIZE = 1000;
-/** Unlocked failed-login records older than a day are of no use to the lockout. */
-const LOGIN_ATTEMPTS_RETENTION_SECONDS = 86_400;
 
-export interface CleanupResult {
-  sessions: number;
-  refreshTokens: number;
-  loginAttempts: number;
-  authEvents: number;
-  deletedSessions: number;
-  mfaChallenges: number;
-}
+/** Rows deleted, per pruner (sessions, refreshTokens, loginAttempts, authEvents, …). */
+export type CleanupResult = Record<string, number>;
 
 /**
- * Deletes sessions and refresh tokens that expired or were revoked more than AUTH_RETENTION
- * ago, and audit events older than AUTH_EVENTS_RETENTION. Each statement deletes at most
- * BATCH_SIZE rows found through an index, so no lock is held for long and a refresh never
- * waits behind the job.
+ * Runs every registered pruner (sessions and refresh tokens past AUTH_RETENTION, audit events
+ * past AUTH_EVENTS_RETENTION, stale login attempts, …) until it deletes less than a batch.
+ * Each statement deletes at most BATCH_SIZE rows found through an index, so no lock is held
+ * for long and a refresh never waits behind the job.
  */
 @Injectable()
 export class CleanupService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,12 +26,7 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly sessions: SessionsRepository,
-    private readonly tokens: RefreshTokensRepository,
-    private readonly attempts: LoginAttemptsRepository,
-    private readonly events: AuditEventsRepository,
-    private readonly deleted: DeletedSessionsRepository,
-    private readonly challenges: MfaChallengesRepository,
+    private readonly pruners: PrunerRegistry,
     @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
@@ -60,23 +42,11 @@ export class CleanupService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async runOnce(): Promise<CleanupResult> {
-    const retention = this.auth.retention;
-    return {
-      sessions: await this.inBatches((n) => this.sessions.deleteEndedBefore(retention, n)),
-      refreshTokens: await this.inBatches((n) => this.tokens.deleteExpiredBefore(retention, n)),
-      loginAttempts: await this.inBatches((n) =>
-        this.attempts.deleteStaleBefore(LOGIN_ATTEMPTS_RETENTION_SECONDS, n),
-      ),
-      authEvents: await this.inBatches((n) =>
-        this.events.deleteOlderThan(this.auth.eventsRetention, n),
-      ),
-      // Needed only while a deleted user's access tokens may be unexpired.
-      deletedSessions: await this.inBatches((n) =>
-        this.deleted.deleteOlderThan(Math.max(retention, this.auth.accessTtl + 60), n),
-      ),
-      // A pending second step is useless once expired.
-      mfaChallenges: await this.inBatches((n) => this.challenges.deleteExpiredBefore(0, n)),
-    };
+    const result: CleanupResult = {};
+    for (const pruner of this.pruners.all()) {
+      result[pruner.name] = await this.inBatches((n) => pruner.prune(n));
+    }
+    return result;
   }
 
   private async runScheduled(): Promise<void> {

@@ -1,5 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { CleanupService } from './cleanup.service';
+import { PrunerRegistry } from './pruner-registry';
 
-@Module({ providers: [CleanupService], exports: [CleanupService] })
+/** Global so that every owner of a table can register its pruner. */
+@Global()
+@Module({ providers: [CleanupService, PrunerRegistry], exports: [CleanupService, PrunerRegistry] })
 export class MaintenanceModule {}

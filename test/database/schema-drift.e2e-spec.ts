@@ -24,6 +24,17 @@ describe('schema drift', () => {
     expect(proposed).toEqual([]);
   });
 
+  // The schema builder ignores a table no entity names, so a table without one is unchecked.
+  it('every table the migrations make has an entity', async () => {
+    const rows = await t.sql<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> $1`,
+      [t.dataSource.options.migrationsTableName ?? 'migrations'],
+    );
+    const withEntity = new Set(t.dataSource.entityMetadatas.map((metadata) => metadata.tableName));
+    expect(rows.map((row) => row.name).filter((name) => !withEntity.has(name))).toEqual([]);
+  });
+
   // The schema builder compares an index's name, columns and uniqueness, not its WHERE.
   it('declares each partial index with the predicate the migration gave it', async () => {
     const normalise = (where?: string) => (where ?? '').replace(/[()\s]+/g, ' ').trim();

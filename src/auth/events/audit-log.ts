@@ -1,7 +1,15 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+} from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
+import { PrunerRegistry } from '../../maintenance/pruner-registry';
 import { AuditEventResponse } from '../dto/token-response.dto';
-import { AuditEventsRepository } from '../store/audit-events.repository';
+import { AuditEventsRepository } from './audit-events.repository';
 import { AuthEvent } from './auth-event';
 
 const FLUSH_DELAY_MS = 20;
@@ -13,14 +21,26 @@ const MAX_PENDING = 10_000;
  * few milliseconds) so the audit trail adds no round trip to login or refresh.
  */
 @Injectable()
-export class AuditLog implements BeforeApplicationShutdown {
+export class AuditLog implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditLog.name);
   private pending: AuthEvent[] = [];
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private stopping = false;
 
-  constructor(private readonly events: AuditEventsRepository) {}
+  constructor(
+    private readonly events: AuditEventsRepository,
+    private readonly pruners: PrunerRegistry,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
+  ) {}
+
+  /** The trail is kept for AUTH_EVENTS_RETENTION. */
+  onModuleInit(): void {
+    this.pruners.register({
+      name: 'authEvents',
+      prune: (n) => this.events.deleteOlderThan(this.auth.eventsRetention, n),
+    });
+  }
 
   @OnEvent('auth.**')
   record(event: AuthEvent): void {

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { LiveChallengeRow, MfaChallengesRepository } from '../store/mfa-challenges.repository';
 import { EntityManager } from 'typeorm';
+import { PrunerRegistry } from '../../maintenance/pruner-registry';
+import { RevocationHooks } from '../revocation/revocation-hooks';
+import { LiveChallengeRow, MfaChallengesRepository } from './mfa-challenges.repository';
 
 /** docs/api.md: an mfaToken lives 5 minutes and survives 4 wrong codes; the 5th voids it. */
 const MFA_TOKEN_TTL_SECONDS = 300;
@@ -20,11 +22,27 @@ export interface FoundChallenge extends LiveChallengeRow {
 
 /**
  * The pending second step of a login: an opaque `mfaToken` (256 random bits, only its hash
- * stored), single use, 5 minutes, void after 5 wrong codes.
+ * stored), single use, 5 minutes, void after 5 wrong codes, and void when every session of
+ * its user ends.
  */
 @Injectable()
-export class MfaChallenges {
-  constructor(private readonly challenges: MfaChallengesRepository) {}
+export class MfaChallenges implements OnModuleInit {
+  constructor(
+    private readonly challenges: MfaChallengesRepository,
+    private readonly revocation: RevocationHooks,
+    private readonly pruners: PrunerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    // A login half done before a password change, a reset or "sign out everywhere" must not
+    // finish after it.
+    this.revocation.onAllSessionsEnded((userId) => this.challenges.deleteAllOfUser(userId));
+    // A challenge is useless once expired.
+    this.pruners.register({
+      name: 'mfaChallenges',
+      prune: (n) => this.challenges.deleteExpiredBefore(0, n),
+    });
+  }
 
   async issue(userId: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');

@@ -24,14 +24,3 @@ export const noPendingEnrolment = () =>
 
 export const invalidMfaToken = () =>
   invalidGrant('the mfaToken is invalid, used or expired; log in again');
-
-/** The one error body that carries a token (docs/api.md): the second step's `mfaToken`. */
-export const mfaRequired = (mfaToken: string) =>
-  new ProblemException(
-    HttpStatus.UNAUTHORIZED,
-    'mfa_required',
-    'the password is right; send a TOTP or recovery code to POST /auth/login/mfa',
-    {},
-    undefined,
-    { mfaToken },
-  );

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ProblemException } from '../../common/problem';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
-import { LoginAttempt, LoginLockout } from '../passwords/login-lockout';
+import { LoginAttempt, LoginLockout, right, Verdict, wrong } from '../passwords/login-lockout';
 import { IssuedRefreshToken } from '../refresh/issued-refresh-token';
 import { SessionsService } from '../sessions/sessions.service';
 import { AMR_RECOVERY_CODE, AMR_TOTP } from '../tokens/access-token-claims';
@@ -11,6 +10,12 @@ import { FoundChallenge, MfaChallenges } from './mfa-challenges';
 import { invalidMfaCode, invalidMfaToken } from './mfa-errors';
 import { MfaLoginDto } from './mfa.dto';
 import { MfaProof, ProofKind, SecondFactorVerifier } from './second-factor-verifier';
+
+/** A right code's session, and which kind of proof it was. */
+interface SecondStep {
+  issued: IssuedRefreshToken;
+  kind: ProofKind;
+}
 
 /**
  * The second step of a login (POST /auth/login/mfa). A code is a credential like the password:
@@ -33,18 +38,19 @@ export class MfaLogin {
   async complete(dto: MfaLoginDto, context: ClientContext): Promise<IssuedRefreshToken> {
     const challenge = await this.challenges.reserveGuess(dto.mfaToken);
     if (!challenge) throw invalidMfaToken();
-    let outcome: { issued: IssuedRefreshToken; kind: ProofKind };
+    let step: SecondStep | undefined;
     try {
-      outcome = await this.lockout.judge(challenge.email, (attempt) =>
+      step = await this.lockout.judge(challenge.email, (attempt) =>
         this.judgeCode(challenge, dto, attempt, context),
       );
     } catch (error) {
-      // A wrong code keeps its guess; anything that is no verdict (429, 503) gives it back.
-      const verdict = error instanceof ProblemException && error.code === 'invalid_mfa_code';
-      if (!verdict) await this.challenges.releaseGuess(challenge).catch(() => undefined);
+      // No verdict (429, 503, the mfaToken spent meanwhile): the guess does not count.
+      await this.challenges.releaseGuess(challenge).catch(() => undefined);
       throw error;
     }
-    const { issued, kind } = outcome;
+    // A wrong code keeps its guess, on the mfaToken as on the lockout.
+    if (!step) throw invalidMfaCode();
+    const { issued, kind } = step;
     const userId = challenge.user_id;
     if (kind === 'recovery_code') {
       this.events.publish('recovery_code_used', { userId, sessionId: issued.sessionId, context });
@@ -58,13 +64,13 @@ export class MfaLogin {
     return issued;
   }
 
-  /** One guess, already reserved on the token and the lockout: the session, or 401. */
+  /** One guess, already reserved on the token and the lockout: right with the session, or wrong. */
   private async judgeCode(
     challenge: FoundChallenge,
     proof: MfaProof,
     attempt: LoginAttempt,
     context: ClientContext,
-  ): Promise<{ issued: IssuedRefreshToken; kind: ProofKind }> {
+  ): Promise<Verdict<SecondStep | undefined>> {
     const userId = challenge.user_id;
     const outcome = await this.dataSource.transaction(async (manager) => {
       const kind = await this.verifier.spend(userId, proof, manager);
@@ -77,15 +83,12 @@ export class MfaLogin {
       if (!opened) throw invalidMfaToken();
       return { issued: opened, kind };
     });
-    if (!outcome) {
-      this.events.publishWrongCredential('mfa_failed', this.lockout.lockedBy(attempt), {
-        userId,
-        context,
-        detail: { step: 'login' },
-      });
-      throw invalidMfaCode();
-    }
-    await this.lockout.succeeded(attempt);
-    return outcome;
+    if (outcome) return right(outcome);
+    this.events.publishWrongCredential('mfa_failed', this.lockout.lockedBy(attempt), {
+      userId,
+      context,
+      detail: { step: 'login' },
+    });
+    return wrong(undefined);
   }
 }

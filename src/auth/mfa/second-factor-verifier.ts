@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { RecoveryCodesRepository } from '../store/recovery-codes.repository';
-import { TotpFactorRow, TotpFactorsRepository } from '../store/totp-factors.repository';
+import { RecoveryCodesRepository } from './recovery-codes.repository';
+import { TotpFactorRow, TotpFactorsRepository } from './totp-factors.repository';
 import { ProblemException } from '../../common/problem';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes';
 import { matchingStep } from './totp';

@@ -4,12 +4,12 @@ import { DataSource } from 'typeorm';
 import { UsersRepository } from '../../users/users.repository';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
-import { LoginLockout } from '../passwords/login-lockout';
+import { LoginLockout, right, Verdict, wrong } from '../passwords/login-lockout';
 import type { Principal } from '../principal';
 import { SessionRevoker } from '../revocation/session-revoker';
-import { RecoveryCodesRepository } from '../store/recovery-codes.repository';
-import { SessionsRepository } from '../store/sessions.repository';
-import { TotpFactorsRepository } from '../store/totp-factors.repository';
+import { RecoveryCodesRepository } from './recovery-codes.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
+import { TotpFactorsRepository } from './totp-factors.repository';
 import { AMR_TOTP } from '../tokens/access-token-claims';
 import { insufficientUserAuthentication } from '../decorators/step-up';
 import { invalidToken } from '../tokens/token-errors';
@@ -21,7 +21,7 @@ import {
 } from './mfa-errors';
 import { MfaStatusResponse, RecoveryCodesResponse, TotpEnrolmentResponse } from './mfa.dto';
 import { newRecoveryCodes } from './recovery-codes';
-import { MfaProof, SecondFactorVerifier } from './second-factor-verifier';
+import { MfaProof, ProofKind, SecondFactorVerifier } from './second-factor-verifier';
 import { base32Of, newTotpSecret, otpauthUrl } from './totp';
 import { TotpSecretCipher } from './totp-secret-cipher';
 import { MFA_SETTINGS, MfaSettings } from '../../latch.settings';
@@ -125,15 +125,17 @@ export class TotpEnrolment {
     const user = await this.users.findById(userId);
     if (!user) throw invalidToken('the account no longer exists');
     if (!(await this.factors.isEnabled(userId))) throw totpNotEnabled();
-    const kind = await this.lockout.judge(user.email, async (attempt) => {
-      const spent = await this.dataSource.transaction(async (manager) => {
-        const kind = await this.verifier.spend(userId, proof, manager);
-        if (!kind) return undefined;
-        await this.factors.remove(userId, manager);
-        await this.recoveryCodes.removeAll(userId, manager);
-        return kind;
-      });
-      if (!spent) {
+    const kind = await this.lockout.judge(
+      user.email,
+      async (attempt): Promise<Verdict<ProofKind | undefined>> => {
+        const spent = await this.dataSource.transaction(async (manager) => {
+          const kind = await this.verifier.spend(userId, proof, manager);
+          if (!kind) return undefined;
+          await this.factors.remove(userId, manager);
+          await this.recoveryCodes.removeAll(userId, manager);
+          return kind;
+        });
+        if (spent) return right(spent);
         // Counted toward the lockout, so a code that locks the account says so, as at login.
         this.events.publishWrongCredential('mfa_failed', this.lockout.lockedBy(attempt), {
           userId,
@@ -141,11 +143,10 @@ export class TotpEnrolment {
           context,
           detail: { step: 'disable' },
         });
-        throw invalidMfaCode();
-      }
-      await this.lockout.succeeded(attempt);
-      return spent;
-    });
+        return wrong(undefined);
+      },
+    );
+    if (!kind) throw invalidMfaCode();
     if (kind === 'recovery_code')
       this.events.publish('recovery_code_used', { userId, sessionId, context });
     this.events.publish('mfa_disabled', { userId, sessionId, context });

@@ -1,12 +1,14 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
-
-import { LockoutPolicy, LoginAttemptsRepository } from '../store/login-attempts.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
+import { PrunerRegistry } from '../../maintenance/pruner-registry';
+import { LockoutPolicy, LoginAttemptsRepository } from './login-attempts.repository';
 
 const FIRST_BACKOFF_SECONDS = 60;
 const MAX_BACKOFF_SECONDS = 900;
+/** Unlocked failed-login records older than a day are of no use to the lockout. */
+const STALE_AFTER_SECONDS = 86_400;
 
 export const lockedOut = (seconds: number) =>
   new ProblemException(
@@ -16,11 +18,20 @@ export const lockedOut = (seconds: number) =>
     { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
   );
 
-/** Answers that judge a credential wrong: the attempt they end stays counted. */
-const WRONG_CREDENTIAL_CODES: ReadonlySet<string> = new Set([
-  'invalid_credentials',
-  'invalid_mfa_code',
-]);
+/**
+ * What a credential check found, with what it wants to return: `right` (the email starts
+ * again from zero failures), `wrong` (the reserved attempt stays counted) or `none` (no
+ * judgement on the credential, e.g. a right password of a disabled account: the attempt is
+ * given back, and the count is not reset).
+ */
+export type Verdict<T> =
+  | { readonly kind: 'right'; readonly value: T }
+  | { readonly kind: 'wrong'; readonly value: T }
+  | { readonly kind: 'none'; readonly value: T };
+
+export const right = <T>(value: T): Verdict<T> => ({ kind: 'right', value });
+export const wrong = <T>(value: T): Verdict<T> => ({ kind: 'wrong', value });
+export const noVerdict = <T>(value: T): Verdict<T> => ({ kind: 'none', value });
 
 /** One password attempt let through: how many failures it brings the email to if it fails. */
 export interface LoginAttempt {
@@ -38,12 +49,13 @@ export interface LoginAttempt {
  * spread over several instances.
  */
 @Injectable()
-export class LoginLockout {
+export class LoginLockout implements OnModuleInit {
   private readonly policy: LockoutPolicy;
   private readonly turns = new KeyedQueue();
 
   constructor(
     private readonly attempts: LoginAttemptsRepository,
+    private readonly pruners: PrunerRegistry,
     @Inject(AUTH_SETTINGS) auth: AuthSettings,
   ) {
     this.policy = {
@@ -51,6 +63,13 @@ export class LoginLockout {
       firstBackoffSeconds: FIRST_BACKOFF_SECONDS,
       maxBackoffSeconds: MAX_BACKOFF_SECONDS,
     };
+  }
+
+  onModuleInit(): void {
+    this.pruners.register({
+      name: 'loginAttempts',
+      prune: (n) => this.attempts.deleteStaleBefore(STALE_AFTER_SECONDS, n),
+    });
   }
 
   get enabled(): boolean {
@@ -67,26 +86,42 @@ export class LoginLockout {
 
   /**
    * Runs a credential check (a password, a second-factor code) as one attempt: reserved
-   * before (429 when locked), kept when the check ends in a wrong-credential answer, and given
-   * back when it ends in any other error (503, database loss), which is no verdict. Attempts
-   * for one email take turns on this instance, so simultaneous right passwords are judged
-   * one after another instead of being refused for each other's reservations.
+   * before (429 when locked), then settled by the check's verdict. A check that throws (503,
+   * database loss) reached no verdict: its attempt is given back. Attempts for one email take
+   * turns on this instance, so simultaneous right passwords are judged one after another
+   * instead of being refused for each other's reservations.
    */
-  judge<T>(email: string, check: (attempt: LoginAttempt) => Promise<T>): Promise<T> {
+  judge<T>(email: string, check: (attempt: LoginAttempt) => Promise<Verdict<T>>): Promise<T> {
     return this.oneAtATime(email, async () => {
       const attempt = await this.reserve(email);
+      let verdict: Verdict<T>;
       try {
-        return await check(attempt);
+        verdict = await check(attempt);
       } catch (error) {
-        const verdict = error instanceof ProblemException && WRONG_CREDENTIAL_CODES.has(error.code);
-        if (!verdict) await this.release(attempt).catch(() => undefined);
+        await this.release(attempt).catch(() => undefined);
         throw error;
       }
+      if (verdict.kind === 'right') await this.succeeded(attempt);
+      if (verdict.kind === 'none') await this.release(attempt);
+      return verdict.value;
     });
   }
 
+  /** Whether this attempt, now known to be wrong, is the one that locked the email. */
+  lockedBy(attempt: LoginAttempt): boolean {
+    return this.enabled && attempt.failuresIfWrong >= this.policy.threshold;
+  }
+
+  /**
+   * Forgets the email's failures and lifts its lock, for a proof of the account stronger
+   * than a password guess (a password reset through the mailed link).
+   */
+  async reset(email: string): Promise<void> {
+    await this.attempts.clear(email);
+  }
+
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */
-  async reserve(email: string): Promise<LoginAttempt> {
+  private async reserve(email: string): Promise<LoginAttempt> {
     if (!this.enabled) return { email, failuresIfWrong: 0 };
     const row = await this.attempts.reserve(email, this.policy);
     if (row.reserved_count === null) {
@@ -97,19 +132,14 @@ export class LoginLockout {
     return { email, failuresIfWrong: row.reserved_count };
   }
 
-  /** Whether this attempt, now known to be wrong, is the one that locked the email. */
-  lockedBy(attempt: LoginAttempt): boolean {
-    return this.enabled && attempt.failuresIfWrong >= this.policy.threshold;
-  }
-
-  /** The password was never judged (an error before the verdict): the attempt does not count. */
-  async release(attempt: LoginAttempt): Promise<void> {
+  /** The credential was never judged: the attempt does not count. */
+  private async release(attempt: LoginAttempt): Promise<void> {
     if (!this.enabled) return;
     await this.attempts.release(attempt.email, this.policy.threshold);
   }
 
-  /** The password was right: the email starts again from zero failures. */
-  async succeeded(attempt: LoginAttempt): Promise<void> {
+  /** The credential was right: the email starts again from zero failures. */
+  private async succeeded(attempt: LoginAttempt): Promise<void> {
     if (!this.enabled) return;
     await this.attempts.clear(attempt.email);
   }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
 import { SessionRevoker } from '../revocation/session-revoker';
-import { RefreshTokenState, RefreshTokensRepository } from '../store/refresh-tokens.repository';
+import { RefreshTokenState, RefreshTokensRepository } from '../sessions/refresh-tokens.repository';
 import { IssuedRefreshToken } from './issued-refresh-token';
 import { RefreshDerivationKey } from './refresh-derivation-key';
 import { invalidGrant, refreshTokenReused } from './refresh-errors';

@@ -1,7 +1,7 @@
 import { ProblemException } from '../../common/problem';
 
-import type { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
-import type { SessionsRepository } from '../store/sessions.repository';
+import type { DeletedSessionsRepository } from './deleted-sessions.repository';
+import type { SessionsRepository } from '../sessions/sessions.repository';
 import { PRUNE_INTERVAL_MS, RevokedSessionSet } from './revoked-session-set';
 import type { AuthSettings } from '../../latch.settings';
 

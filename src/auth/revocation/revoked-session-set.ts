@@ -2,12 +2,12 @@ import { HttpStatus, Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@
 import { isDatabaseUnavailable } from '../../common/database-errors';
 import { ProblemException } from '../../common/problem';
 
-import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
-import { SessionsRepository } from '../store/sessions.repository';
+import { DeletedSessionsRepository } from './deleted-sessions.repository';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Long enough past an access token's `exp` for any clock leeway. */
-const FORGET_MARGIN_MS = 60_000;
+export const FORGET_MARGIN_MS = 60_000;
 /** How often entries whose access tokens have all expired are dropped. */
 export const PRUNE_INTERVAL_MS = 60_000;
 

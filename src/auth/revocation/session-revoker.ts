@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
+import { PrunerRegistry } from '../../maintenance/pruner-registry';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
-import { DeletedSessionsRepository } from '../store/deleted-sessions.repository';
-import { MfaChallengesRepository } from '../store/mfa-challenges.repository';
-import { RevokedSessionRow, SessionsRepository } from '../store/sessions.repository';
+import { RevokedSessionRow, SessionsRepository } from '../sessions/sessions.repository';
+import { DeletedSessionsRepository } from './deleted-sessions.repository';
+import { RevocationHooks } from './revocation-hooks';
 import { REVOCATION_CHANNEL } from './revocation-listener';
-import { RevokedSessionSet } from './revoked-session-set';
+import { FORGET_MARGIN_MS, RevokedSessionSet } from './revoked-session-set';
 
 export type RevokeReason =
   | 'logout'
@@ -20,19 +22,31 @@ export type RevokeReason =
   | 'mfa_enabled';
 
 /**
- * Ends sessions (and, with all of a user's, their pending second steps). The database
- * announces each revocation to every other instance in the same statement; this instance
- * adds the ids to its own set at once.
+ * Ends sessions (and, with all of a user's, what the revocation hooks void: the pending
+ * second steps). The database announces each revocation to every other instance in the same
+ * statement; this instance adds the ids to its own set at once.
  */
 @Injectable()
-export class SessionRevoker {
+export class SessionRevoker implements OnModuleInit {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly deleted: DeletedSessionsRepository,
-    private readonly challenges: MfaChallengesRepository,
     private readonly revoked: RevokedSessionSet,
+    private readonly hooks: RevocationHooks,
     private readonly events: AuthEventBus,
+    private readonly pruners: PrunerRegistry,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
+
+  /** A deleted session's id is needed only while its access tokens may be unexpired. */
+  onModuleInit(): void {
+    const unexpired = this.auth.accessTtl + FORGET_MARGIN_MS / 1000;
+    const keepSeconds = Math.max(this.auth.retention, unexpired);
+    this.pruners.register({
+      name: 'deletedSessions',
+      prune: (batchSize) => this.deleted.deleteOlderThan(keepSeconds, batchSize),
+    });
+  }
 
   /** Revokes one session of a user; false when it is not theirs or already ended. */
   async revokeSession(
@@ -46,9 +60,9 @@ export class SessionRevoker {
   }
 
   /**
-   * Revokes every active session of a user, optionally sparing one, and voids the user's
-   * pending second steps: a login half done before a password change, a reset or a
-   * "sign out everywhere" must not finish after it.
+   * Revokes every active session of a user, optionally sparing one, then runs the revocation
+   * hooks (mfa/ voids the user's pending second steps: a login half done before a password
+   * change, a reset or a "sign out everywhere" must not finish after it).
    */
   async revokeAllOfUser(
     userId: string,
@@ -62,7 +76,7 @@ export class SessionRevoker {
       REVOCATION_CHANNEL,
       exceptSessionId,
     );
-    await this.challenges.deleteAllOfUser(userId);
+    await this.hooks.runAllSessionsEnded(userId);
     return this.announce(rows, reason, context);
   }
 

@@ -15,8 +15,8 @@ import {
 } from '../refresh/refresh-token-format';
 import { SessionRevoker } from '../revocation/session-revoker';
 import { AMR_PASSWORD } from '../tokens/access-token-claims';
-import { RefreshTokensRepository } from '../store/refresh-tokens.repository';
-import { SessionsRepository } from '../store/sessions.repository';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionsRepository } from './sessions.repository';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 
 /** Opening, listing and ending sessions. Rotation lives in RefreshRotation. */

@@ -1,0 +1,32 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemException } from '../common/problem';
+
+export const invalidCredentials = () =>
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'invalid_credentials',
+    'email or password is wrong',
+  );
+
+/** Why a right password opens no session. */
+export type AccountRefusal = 'account_disabled' | 'email_not_verified';
+
+export const accountRefused = (code: AccountRefusal) =>
+  new ProblemException(
+    HttpStatus.FORBIDDEN,
+    code,
+    code === 'account_disabled'
+      ? 'this account has been disabled'
+      : 'the e-mail address of this account is not verified yet',
+  );
+
+/** The one error body that carries a token (docs/api.md): the second step's `mfaToken`. */
+export const mfaRequired = (mfaToken: string) =>
+  new ProblemException(
+    HttpStatus.UNAUTHORIZED,
+    'mfa_required',
+    'the password is right; send a TOTP or recovery code to POST /auth/login/mfa',
+    {},
+    undefined,
+    { mfaToken },
+  );

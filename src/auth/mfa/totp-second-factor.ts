@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import type { SecondFactor } from '../second-factor.port';
+import { MfaChallenges } from './mfa-challenges';
+import { TotpFactorsRepository } from './totp-factors.repository';
+
+/** The second factor the password login asks for: TOTP (or a recovery code), once it is on. */
+@Injectable()
+export class TotpSecondFactor implements SecondFactor {
+  constructor(
+    private readonly factors: TotpFactorsRepository,
+    private readonly challenges: MfaChallenges,
+  ) {}
+
+  isRequired(userId: string): Promise<boolean> {
+    return this.factors.isEnabled(userId);
+  }
+
+  challenge(userId: string): Promise<string> {
+    return this.challenges.issue(userId);
+  }
+}

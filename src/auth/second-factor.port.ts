@@ -1,0 +1,13 @@
+/**
+ * What the password login asks of a second factor, without knowing which one it is (mfa/
+ * provides TOTP with recovery codes; passkeys may follow). Declared here, on the asking side,
+ * so the login imports nothing of mfa/.
+ */
+export interface SecondFactor {
+  /** Whether a right password of this user still needs a second step. */
+  isRequired(userId: string): Promise<boolean>;
+  /** Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa. */
+  challenge(userId: string): Promise<string>;
+}
+
+export const SECOND_FACTOR = Symbol('SECOND_FACTOR');
