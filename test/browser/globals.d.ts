@@ -1,5 +1,6 @@
 // The few browser globals the page.evaluate callbacks use (the root tsconfig has no DOM
-// library); the demo app puts its @latch/client on window (examples/web/src/main.ts).
+// library); the demo's browser-test build puts its @latch/client on window
+// (examples/web/src/main.ts), the normal build does not.
 declare global {
   var window: {
     latch: {

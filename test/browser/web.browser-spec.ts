@@ -1,19 +1,35 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { Secret, TOTP } from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort, LatchProcess } from '../support/latch-process';
+import { LatchProcess } from '../support/latch-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-// The demo app (examples/web, built by `npm test`) in Debian's Chromium, against the built
-// service with 4 s access tokens. App on localhost:<app>, service on localhost:<service>
-// (same site, so the SameSite=Strict cookie flows), a foreign page on 127.0.0.1:<foreign>.
+// The demo app (examples/web) in Debian's Chromium, against the built service with 4 s access
+// tokens. Two builds of it: the one `npm run build:web` makes (examples/web/dist, as deployed,
+// on localhost:<plain>, where the mailed links lead), and one made here with
+// `--mode browser-test`, the only build that puts its client on window (window.latch) for the
+// cases that call the API through it (on localhost:<app>). Service on localhost:<service> (same
+// site, so the SameSite=Strict cookie flows), a foreign page on 127.0.0.1:<foreign>. Mails are
+// .eml files under DATA_DIR/mail (no SMTP_URL).
 
 const TTL = 4;
 const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'examples', 'web', 'dist');
+const TEST_DIST = mkdtempSync(join(tmpdir(), 'latch-web-browser-test-'));
 const ARTIFACTS = join(ROOT, 'artifacts', 'browser');
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -26,20 +42,67 @@ let db: TestDatabase;
 let latch: LatchProcess;
 let browser: Browser;
 let app: Server;
+let plain: Server;
 let foreign: Server;
 let appUrl: string;
+let plainUrl: string;
 let serviceUrl: string;
 let foreignUrl: string;
 let users = 0;
 let continuous: ReturnType<typeof continuousCalls>;
 
-async function listen(server: Server, port: number, host: string) {
-  server.listen(port, host);
+/** Listens on a port of the system's choosing (no race with other port pickers); its port. */
+async function listen(server: Server, host: string): Promise<number> {
+  server.listen(0, host);
   await once(server, 'listening');
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** A static host for a build of the demo, with clean URLs (/verify-email is verify-email.html). */
+function demoServer(dist: string) {
+  return createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path === '/config.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      response.end(`window.LATCH_URL = ${JSON.stringify(serviceUrl)};`);
+      return;
+    }
+    const name = path === '/' ? 'index.html' : path.replace(/\.\./g, '');
+    const file = [join(dist, name), join(dist, `${name}.html`)].find(
+      (candidate) => extname(candidate) && existsSync(candidate),
+    );
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(response);
+  });
 }
 
 beforeAll(async () => {
-  const [appPort, foreignPort] = [await freePort(), await freePort()];
+  execFileSync(process.execPath, [
+    join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    join(ROOT, 'examples', 'web'),
+    '--mode',
+    'browser-test',
+    '--outDir',
+    TEST_DIST,
+    '--emptyOutDir',
+    '--logLevel',
+    'warn',
+  ]);
+  app = demoServer(TEST_DIST);
+  appUrl = `http://localhost:${await listen(app, '127.0.0.1')}`;
+  plain = demoServer(DIST);
+  plainUrl = `http://localhost:${await listen(plain, '127.0.0.1')}`;
+  foreign = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end('<!doctype html><title>elsewhere</title><p>another site</p>');
+  });
+  foreignUrl = `http://127.0.0.1:${await listen(foreign, '127.0.0.1')}`;
   db = await createTestDatabase();
   latch = await LatchProcess.spawn({
     DATA_DIR: db.dataDir,
@@ -47,35 +110,11 @@ beforeAll(async () => {
     AUTH_LOGIN_RATE_LIMIT: '0',
     AUTH_ACCESS_TTL: String(TTL),
     AUTH_REFRESH_TRANSPORT: 'cookie',
-    CORS_ORIGINS: `http://localhost:${appPort}`,
+    CORS_ORIGINS: `${appUrl},${plainUrl}`,
+    APP_URL: plainUrl,
   });
   await latch.waitHealthy();
   serviceUrl = `http://localhost:${latch.port}`;
-  appUrl = `http://localhost:${appPort}`;
-  foreignUrl = `http://127.0.0.1:${foreignPort}`;
-
-  app = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', appUrl).pathname;
-    if (path === '/config.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' });
-      response.end(`window.LATCH_URL = ${JSON.stringify(serviceUrl)};`);
-      return;
-    }
-    const file = join(DIST, path === '/' ? 'index.html' : path.replace(/\.\./g, ''));
-    if (!existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(response);
-  });
-  await listen(app, appPort, '127.0.0.1');
-
-  foreign = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html' });
-    response.end('<!doctype html><title>elsewhere</title><p>another site</p>');
-  });
-  await listen(foreign, foreignPort, '127.0.0.1');
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -95,18 +134,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   app?.close();
+  plain?.close();
   foreign?.close();
   await latch?.stop();
   await db?.drop();
+  rmSync(TEST_DIST, { recursive: true, force: true });
 });
 
 const state = (page: Page) => page.locator('#status').getAttribute('data-state');
 const waitState = (page: Page, value: string, timeout = 10_000) =>
   page.waitForSelector(`#status[data-state="${value}"]`, { timeout });
 
-async function openApp(context: BrowserContext): Promise<Page> {
+async function openApp(context: BrowserContext, url = appUrl): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(appUrl);
+  await page.goto(url);
   return page;
 }
 
@@ -509,6 +550,161 @@ it('TOTP: sign in with a recovery code, get a new set, and turn the second facto
   expect(await amr(page)).toEqual(['pwd']);
   await context.close();
 }, 90_000);
+
+// The normal build (examples/web/dist, served on plainUrl) and the pages mailed links open.
+// Each link is taken from the mail the service wrote, followed in the browser, and its effect
+// checked at the API.
+
+const parsedMails = new Map<string, ParsedMail>();
+
+/** The link to `path` in a mail to `address` (DATA_DIR/mail/*.eml), once the mail is there. */
+async function mailedLink(address: string, path: string, timeoutMs = 15_000): Promise<string> {
+  const dir = join(db.dataDir, 'mail');
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
+    for (const name of names) {
+      if (!parsedMails.has(name)) {
+        parsedMails.set(name, await simpleParser(readFileSync(join(dir, name))));
+      }
+      const mail = parsedMails.get(name)!;
+      const to = [mail.to].flat().flatMap((field) => field?.value ?? []);
+      if (!to.some((a) => a.address?.toLowerCase() === address.toLowerCase())) continue;
+      const link = (mail.text ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .find((line) => line.startsWith(`${plainUrl}${path}#token=`));
+      if (link) return link;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail to ${address} with a ${path} link within ${timeoutMs} ms`);
+}
+
+/** Submits the link page's form; resolves with the result line's state, code and text. */
+async function submitLink(page: Page) {
+  await page.click('#link-submit');
+  await page.waitForSelector('#result[data-state="done"], #result[data-state="failed"]');
+  return page.evaluate(() => {
+    const result = document.querySelector('#result') as unknown as {
+      dataset: Record<string, string>;
+      textContent: string;
+    };
+    return { state: result.dataset.state, code: result.dataset.code, text: result.textContent };
+  });
+}
+
+const newUser = () => ({
+  email: `link${++users}-${Date.now()}@example.com`,
+  password: 'correct horse battery',
+});
+
+it('the normal build puts no client on window; the test build does', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, plainUrl);
+  await register(page);
+  expect(await page.evaluate(() => 'latch' in window)).toBe(false);
+  for (const name of readdirSync(join(DIST, 'assets')).filter((n) => n.endsWith('.js'))) {
+    expect(readFileSync(join(DIST, 'assets', name), 'utf8')).not.toMatch(/\.latch\s*=/);
+  }
+  const tested = await openApp(context); // the same session, in the browser-test build
+  await waitState(tested, 'signed-in');
+  expect(await call(tested)).toBe(200);
+  await context.close();
+});
+
+it('/verify-email: the mailed link verifies the address once; a used or bare link shows why', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, plainUrl);
+  const user = await register(page);
+  const link = await mailedLink(user.email, '/verify-email');
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST')
+      sent.push(`${new URL(request.url()).pathname} ${request.postData()}`);
+  });
+  await page.goto(link);
+  expect(page.url()).toBe(`${plainUrl}/verify-email`); // the token left the address bar
+  expect(await submitLink(page)).toMatchObject({ state: 'done', code: '' });
+  expect(await page.isHidden('#link-form')).toBe(true);
+  const token = new URL(link).hash.slice('#token='.length);
+  expect(sent).toEqual([`/auth/verify-email ${JSON.stringify({ token })}`]);
+  const login = await latch.http.post('/auth/login', user);
+  const me = await latch.http.get('/users/me', { token: login.body.accessToken as string });
+  expect(me.body).toMatchObject({ email: user.email, emailVerified: true });
+
+  await page.goto('about:blank'); // else only the fragment would change: no new load
+  await page.goto(link); // a second use: the service's problem, shown as is
+  const again = await submitLink(page);
+  expect(again).toMatchObject({ state: 'failed', code: 'invalid_link' });
+  expect(again.text.length).toBeGreaterThan(0);
+  expect(await page.isVisible('#link-form')).toBe(true);
+
+  await page.goto(`${plainUrl}/verify-email`);
+  expect(await page.getAttribute('#result', 'data-code')).toBe('no_token');
+  expect(await page.isDisabled('#link-submit')).toBe(true);
+  await context.close();
+});
+
+it('/reset-password: the mailed link sets the new password and signs out everywhere', async () => {
+  const context = await browser.newContext();
+  const page = await openApp(context, plainUrl);
+  const user = await register(page);
+  expect((await latch.http.post('/auth/password/forgot', { email: user.email })).status).toBe(202);
+  const link = await mailedLink(user.email, '/reset-password');
+
+  const reset = await context.newPage();
+  await reset.goto(link);
+  expect(reset.url()).toBe(`${plainUrl}/reset-password`);
+  const newPassword = 'a new and longer passphrase';
+  await reset.fill('input[name=newPassword]', newPassword);
+  expect(await submitLink(reset)).toMatchObject({ state: 'done' });
+  await reset.screenshot({ path: join(ARTIFACTS, 'demo-reset-password.png'), fullPage: true });
+  expect((await latch.http.post('/auth/login', user)).status).toBe(401);
+  expect((await latch.http.post('/auth/login', { ...user, password: newPassword })).status).toBe(
+    200,
+  );
+  await page.click('#whoami'); // the demo's own session was revoked by the reset
+  await waitState(page, 'signed-out', 5_000);
+
+  await reset.goto('about:blank'); // else only the fragment would change: no new load
+  await reset.goto(link);
+  await reset.fill('input[name=newPassword]', 'yet another passphrase');
+  expect(await submitLink(reset)).toMatchObject({ state: 'failed', code: 'invalid_link' });
+  expect((await latch.http.post('/auth/login', { ...user, password: newPassword })).status).toBe(
+    200,
+  );
+  await context.close();
+});
+
+it('/confirm-email: the mailed link moves the account to the new address', async () => {
+  const user = newUser();
+  expect((await latch.http.post('/auth/register', user)).status).toBe(201);
+  const login = await latch.http.post('/auth/login', user);
+  const newEmail = `moved-${user.email}`;
+  const asked = await latch.http.post(
+    '/auth/email',
+    { newEmail, currentPassword: user.password },
+    { token: login.body.accessToken as string },
+  );
+  expect(asked.status).toBe(202);
+  const link = await mailedLink(newEmail, '/confirm-email');
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  expect(page.url()).toBe(`${plainUrl}/confirm-email`);
+  expect(await submitLink(page)).toMatchObject({ state: 'done' });
+  expect((await latch.http.post('/auth/login', user)).status).toBe(401);
+  const moved = await latch.http.post('/auth/login', { email: newEmail, password: user.password });
+  expect(moved.status).toBe(200);
+  const me = await latch.http.get('/users/me', { token: moved.body.accessToken as string });
+  expect(me.body).toMatchObject({ email: newEmail, emailVerified: true });
+
+  await page.goto('about:blank'); // else only the fragment would change: no new load
+  await page.goto(link);
+  expect(await submitLink(page)).toMatchObject({ state: 'failed', code: 'invalid_link' });
+  await context.close();
+});
 
 it('60 s of continuous API calls across many expiries: zero failures', async () => {
   const result = await continuous;

@@ -3,13 +3,15 @@ import QRCode from 'qrcode';
 
 declare global {
   interface Window {
-    LATCH_URL?: string;
-    latch: typeof latch;
+    latch?: typeof latch;
   }
 }
 
 const latch = createLatchClient({ baseUrl: window.LATCH_URL ?? 'http://localhost:3000' });
-window.latch = latch; // for the browser tests and the devtools console
+// Only in the build the browser tests make (`vite build --mode browser-test`): anywhere else a
+// global hands the client (its fetch with the token, logout, password change) to every script
+// on the page. Vite replaces MODE at build time, so the normal build has not even this line.
+if (import.meta.env.MODE === 'browser-test') window.latch = latch;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const time = (at: number) => new Date(at).toLocaleTimeString();
