@@ -68,7 +68,7 @@ export class PasswordResetService {
 
   /**
    * Sets the password, marks the address verified (the link proved it) and spends every
-   * reset link of the user in one transaction; then ends every session of the user on every
+   * pending link of the user (reset, verification, e-mail change) in one transaction; then ends every session of the user on every
    * instance and clears the lockout.
    */
   async reset(dto: ResetPasswordDto, context: ClientContext): Promise<void> {
@@ -80,7 +80,8 @@ export class PasswordResetService {
     const user = await this.dataSource.transaction(async (manager) => {
       const spent = await this.links.spend(manager, 'reset_password', hash);
       if (!spent) return null;
-      await this.links.spendAllOfUser(manager, spent.user_id, ['reset_password']);
+      // Every pending link, the e-mail change included: a reset takes the account back.
+      await this.links.spendAllOfUser(manager, spent.user_id);
       return this.users.resetPassword(manager, spent.user_id, passwordHash);
     });
     if (!user) throw invalidLink();

@@ -229,10 +229,17 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
   }
 
-  /** Switches the address, verified; 409 email_taken when another account has it. */
+  /**
+   * Switches the address, verified; 409 email_taken when another account has it. Null for an
+   * unknown or a disabled account: a disabled account's address does not move.
+   */
   async changeEmail(manager: EntityManager, id: string, email: string): Promise<User | null> {
     try {
-      const result = await manager.update(User, { id }, { email, emailVerified: true });
+      const result = await manager.update(
+        User,
+        { id, disabled: false },
+        { email, emailVerified: true },
+      );
       return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken();
