@@ -2,6 +2,7 @@
  * Pending mailed links across recovery steps (issue 18): whatever the owner does to take the
  * account back spends every link still pending, the e-mail change included.
  */
+import { enableTotp, TestClock } from '../mfa/helpers';
 import { expectProblem } from '../support/forge';
 import { linkToken, TestSmtpServer } from '../support/smtp';
 import {
@@ -125,5 +126,65 @@ describe('pending links', () => {
     expectProblem(await t.http.post('/auth/email/confirm', { token }), 400, 'invalid_link');
     const [row] = await t.sql(`SELECT email FROM users WHERE id = $1`, [user.user!.id]);
     expect(row.email).toBe(user.email);
+  });
+
+  /** Asks for a reset link and returns the newest one mailed to the address. */
+  async function forgot(email: string, resetsBefore: number): Promise<string> {
+    expect((await t.http.post('/auth/password/forgot', { email })).status).toBe(202);
+    const isReset = (subject?: string) => /reset/i.test(subject ?? '');
+    let resets: ReturnType<typeof smtp.to> = [];
+    for (let i = 0; i < 200 && resets.length <= resetsBefore; i++) {
+      resets = smtp.to(email).filter((m) => isReset(m.subject));
+      if (resets.length <= resetsBefore) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(resets).toHaveLength(resetsBefore + 1);
+    return linkToken(resets[resets.length - 1], '/reset-password');
+  }
+
+  it('a second password/forgot keeps the earlier reset link; a reset spends them all (#11)', async () => {
+    const user = await registerUser(t.http);
+    const first = await forgot(user.email, 0);
+    const second = await forgot(user.email, 1);
+    const reset = (token: string) =>
+      t.http.post('/auth/password/reset', { token, newPassword: NEW_PASSWORD });
+    expect((await reset(first)).status).toBe(204);
+    expectProblem(await reset(second), 400, 'invalid_link');
+    await login(t.http, user.email, NEW_PASSWORD);
+  });
+
+  describe('a reset and the second factor (decided in issue 18)', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    async function resetWithTotp(verified: boolean) {
+      const clock = new TestClock(t);
+      const user = await enableTotp(t, clock);
+      if (verified) {
+        await t.sql(`UPDATE users SET email_verified = true WHERE id = $1`, [user.user!.id]);
+      }
+      const token = await forgot(user.email, 0);
+      const done = await t.http.post('/auth/password/reset', { token, newPassword: NEW_PASSWORD });
+      expect(done.status).toBe(204);
+      const factors = await t.sql(`SELECT 1 FROM totp_factors WHERE user_id = $1`, [user.user!.id]);
+      const codes = await t.sql(`SELECT 1 FROM recovery_codes WHERE user_id = $1`, [user.user!.id]);
+      const loggedIn = await t.http.post('/auth/login', {
+        email: user.email,
+        password: NEW_PASSWORD,
+      });
+      return { factors, codes, loggedIn };
+    }
+
+    it('of an account whose address was never verified removes its TOTP factor', async () => {
+      const { factors, codes, loggedIn } = await resetWithTotp(false);
+      expect(factors).toHaveLength(0);
+      expect(codes).toHaveLength(0);
+      expect(loggedIn.status).toBe(200);
+    });
+
+    it('of a verified account keeps it', async () => {
+      const { factors, codes, loggedIn } = await resetWithTotp(true);
+      expect(factors).toHaveLength(1);
+      expect(codes.length).toBeGreaterThan(0);
+      expectProblem(loggedIn, 401, 'mfa_required');
+    });
   });
 });
