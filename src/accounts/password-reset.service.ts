@@ -1,10 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import { LoginLockout } from '../auth/passwords/login-lockout';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
+import { SECOND_FACTOR, type SecondFactor } from '../auth/second-factor.port';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
 import { hashLinkToken, isLinkTokenShape } from './links/link-token';
@@ -29,6 +30,7 @@ export class PasswordResetService {
     private readonly revoker: SessionRevoker,
     private readonly lockout: LoginLockout,
     private readonly events: AuthEventBus,
+    @Inject(SECOND_FACTOR) private readonly secondFactor: SecondFactor,
   ) {}
 
   /**
@@ -68,7 +70,8 @@ export class PasswordResetService {
 
   /**
    * Sets the password, marks the address verified (the link proved it) and spends every
-   * pending link of the user (reset, verification, e-mail change) in one transaction; then ends every session of the user on every
+   * pending link of the user (reset, verification, e-mail change) in one transaction, with
+   * every second factor when the address had never been verified; then ends every session of the user on every
    * instance and clears the lockout.
    */
   async reset(dto: ResetPasswordDto, context: ClientContext): Promise<void> {
@@ -82,6 +85,10 @@ export class PasswordResetService {
       if (!spent) return null;
       // Every pending link, the e-mail change included: a reset takes the account back.
       await this.links.spendAllOfUser(manager, spent.user_id);
+      const before = await this.users.lockById(manager, spent.user_id);
+      if (!before) return null;
+      // Whoever set up a second factor of a never verified address had not proved it.
+      if (!before.emailVerified) await this.secondFactor.removeAll(before.id, manager);
       return this.users.resetPassword(manager, spent.user_id, passwordHash);
     });
     if (!user) throw invalidLink();
