@@ -1,10 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import type { ClientContext } from '../auth/client-context';
 import { CredentialsService } from '../auth/credentials.service';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import type { Principal } from '../auth/principal';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
+import { ProblemException } from '../common/problem';
 import { UsersRepository } from '../users/users.repository';
+
+/** 409 last_admin: the change would leave no enabled administrator. */
+export const lastAdmin = () =>
+  new ProblemException(
+    HttpStatus.CONFLICT,
+    'last_admin',
+    'this change would leave no enabled administrator',
+  );
 
 /**
  * Deletes an account so that no token outlives it: first no new session can open, then every
@@ -32,14 +41,16 @@ export class AccountDeletion {
   }
 
   /**
-   * False for an unknown user. `actorId` is who asked: the user themselves or an
-   * administrator.
+   * False for an unknown user; 409 last_admin for the only enabled administrator. `actorId`
+   * is who asked: the user themselves or an administrator.
    */
   async delete(userId: string, actorId: string, context: ClientContext): Promise<boolean> {
     // Disabled first: a login or registration racing with the deletion opens no session from
     // here on (a session opens only for a row that is not disabled, under a share lock), so
     // the revocation below catches every session the user will ever have had.
-    if (!(await this.users.change(userId, { disabled: true }))) return false;
+    const disabled = await this.users.change(userId, { disabled: true });
+    if (disabled === 'last_admin') throw lastAdmin();
+    if (!disabled) return false;
     await this.revoker.revokeAllBeforeDeletion(userId, context);
     const deleted = await this.users.delete(userId);
     if (deleted) {
