@@ -1,9 +1,11 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, OnModuleInit } from '@nestjs/common';
 import type { ClientContext } from '../auth/client-context';
 import { CredentialsService } from '../auth/credentials.service';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import type { Principal } from '../auth/principal';
+import { LoginLockout } from '../auth/passwords/login-lockout';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
+import { UserCreationHooks } from '../auth/user-creation-hooks';
 import { ProblemException } from '../common/problem';
 import { UsersRepository } from '../users/users.repository';
 
@@ -19,16 +21,24 @@ export const lastAdmin = () =>
  * Deletes an account so that no token outlives it: first no new session can open, then every
  * session is revoked (announced to every instance), and only then is the user deleted, with
  * their sessions, refresh tokens, notes and every other row that references them (ON DELETE
- * CASCADE). The address is free again at once.
+ * CASCADE). The address is free again at once, with no failed logins: the next account to
+ * take it (whose registration clears them too) inherits nothing of this one's lockout.
  */
 @Injectable()
-export class AccountDeletion {
+export class AccountDeletion implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly credentials: CredentialsService,
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
+    private readonly lockout: LoginLockout,
+    private readonly creationHooks: UserCreationHooks,
   ) {}
+
+  /** A new account starts with no failed logins, whatever was tried against its address. */
+  onModuleInit(): void {
+    this.creationHooks.add((user, manager) => this.lockout.reset(user.email, manager));
+  }
 
   /**
    * The caller's own account, once they give their password again: a wrong one is 401
@@ -53,6 +63,7 @@ export class AccountDeletion {
     if (!disabled) return false;
     await this.revoker.revokeAllBeforeDeletion(userId, context);
     const deleted = await this.users.delete(userId);
+    await this.lockout.reset(disabled.user.email);
     if (deleted) {
       this.events.publish('account_deleted', { userId, context, detail: { actorId } });
     }
