@@ -2,6 +2,7 @@
  * Pending mailed links across recovery steps (issue 18): whatever the owner does to take the
  * account back spends every link still pending, the e-mail change included.
  */
+import { CleanupService } from '../../src/maintenance/cleanup.service';
 import { enableTotp, TestClock } from '../mfa/helpers';
 import { expectProblem } from '../support/forge';
 import { linkToken, TestSmtpServer } from '../support/smtp';
@@ -26,7 +27,9 @@ describe('pending links', () => {
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    t = await startApp({ env: { SMTP_URL: smtp.url, AUTH_MAIL_INTERVAL: '0s' } });
+    t = await startApp({
+      env: { SMTP_URL: smtp.url, AUTH_MAIL_INTERVAL: '0s', AUTH_RETENTION: '1d' },
+    });
     const registered = await registerUser(t.http, uniqueEmail('admin'));
     await t.sql(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [registered.user!.id]);
     admin = await login(t.http, registered.email);
@@ -185,6 +188,45 @@ describe('pending links', () => {
       expect(factors).toHaveLength(1);
       expect(codes.length).toBeGreaterThan(0);
       expectProblem(loggedIn, 401, 'mfa_required');
+    });
+  });
+
+  it('cleanup prunes links expired and mails sent or failed more than AUTH_RETENTION ago (#12)', async () => {
+    const user = await registerUser(t.http);
+    const id = user.user!.id;
+    await smtp.waitFor(user.email); // the verification mail, sent: recent, kept
+    await t.sql(
+      `INSERT INTO link_tokens (user_id, kind, token_hash, expires_at, used_at) VALUES
+         ($1, 'reset_password', '\\xa1', now() - interval '2 days', NULL),
+         ($1, 'change_email', '\\xa2', now() - interval '3 days', now() - interval '4 days'),
+         ($1, 'reset_password', '\\xa3', now() - interval '2 hours', now() - interval '3 hours')`,
+      [id],
+    );
+    await t.sql(
+      `INSERT INTO mail_outbox (user_id, kind, recipient, status, created_at, sent_at) VALUES
+         ($1, 'verify_email', 'old@example.com', 'sent', now() - interval '2 days', now() - interval '2 days'),
+         ($1, 'verify_email', 'old@example.com', 'failed', now() - interval '2 days', NULL),
+         ($1, 'verify_email', 'old@example.com', 'pending', now() - interval '2 days', NULL)`,
+      [id],
+    );
+    const result = await t.app.get(CleanupService).runOnce();
+    expect(result).toMatchObject({ linkTokens: 2, mailOutbox: 2 });
+    const links = await t.sql(
+      `SELECT encode(token_hash, 'hex') AS h FROM link_tokens WHERE user_id = $1 AND token_hash IN ('\\xa1', '\\xa2', '\\xa3')`,
+      [id],
+    );
+    expect(links).toEqual([{ h: 'a3' }]);
+    const mails = await t.sql<{ status: string; recipient: string }>(
+      `SELECT status, recipient FROM mail_outbox WHERE user_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(mails).toEqual([
+      { status: 'sent', recipient: user.email },
+      { status: 'pending', recipient: 'old@example.com' },
+    ]);
+    expect(await t.app.get(CleanupService).runOnce()).toMatchObject({
+      linkTokens: 0,
+      mailOutbox: 0,
     });
   });
 });

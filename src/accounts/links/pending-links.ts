@@ -1,6 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RevocationHooks } from '../../auth/revocation/revocation-hooks';
+import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
+import { PrunerRegistry } from '../../maintenance/pruner-registry';
+import { MailOutboxRepository } from '../mail/mail-outbox.repository';
 import { LinkTokensRepository } from './link-tokens.repository';
 
 /**
@@ -8,7 +11,9 @@ import { LinkTokensRepository } from './link-tokens.repository';
  * session of a user ends (a reset, a password change, logout-all, a removed role, disabling,
  * deletion, TOTP turned on), every link still pending for that user is spent: a recovery step
  * must leave nothing an intruder set up behind, least of all an e-mail change to their
- * address.
+ * address. And what the cleanup prunes after AUTH_RETENTION: links expired that long ago
+ * (used or not), then sent and failed mails queued that long ago (both keep old recipients'
+ * addresses; a pending mail stays until the sender is done with it).
  */
 @Injectable()
 export class PendingLinks implements OnModuleInit {
@@ -16,11 +21,19 @@ export class PendingLinks implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly links: LinkTokensRepository,
     private readonly revocation: RevocationHooks,
+    private readonly outbox: MailOutboxRepository,
+    private readonly pruners: PrunerRegistry,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
   ) {}
 
   onModuleInit(): void {
     this.revocation.onAllSessionsEnded((userId) =>
       this.links.spendAllOfUser(this.dataSource.manager, userId),
+    );
+    const keep = this.auth.retention;
+    this.pruners.register(
+      { name: 'linkTokens', prune: (n) => this.links.deleteExpiredBefore(keep, n) },
+      { name: 'mailOutbox', prune: (n) => this.outbox.deleteDoneOlderThan(keep, n) },
     );
   }
 }
