@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
@@ -6,6 +6,7 @@ import { LoginLockout } from '../auth/passwords/login-lockout';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
 import { SECOND_FACTOR, type SecondFactor } from '../auth/second-factor.port';
+import { ProblemException } from '../common/problem';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
 import { hashLinkToken, isLinkTokenShape } from './links/link-token';
@@ -15,10 +16,15 @@ import type { ResetPasswordDto } from './dto/account-links.dto';
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
+/** The most reset requests queued or running on one instance; beyond it, 503. */
+const REQUEST_QUEUE_MAX = 100;
+
 /** A forgotten password: the mailed link, and the reset it allows. */
 @Injectable()
 export class PasswordResetService {
   private readonly logger = new Logger(PasswordResetService.name);
+  /** Requests answered 202 whose work has not finished yet. */
+  private queued = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,13 +41,26 @@ export class PasswordResetService {
 
   /**
    * Starts the work after the answer: the caller gets the same 202 at the same moment
-   * whether or not the account exists, and whether or not a mail goes out.
+   * whether or not the account exists, and whether or not a mail goes out. At most
+   * REQUEST_QUEUE_MAX at once: beyond that, 503 service_unavailable with Retry-After (the
+   * same for every address, so it tells nothing about accounts).
    */
   requestLater(email: string, context: ClientContext): void {
-    setImmediate(() => {
-      this.request(email, context).catch((error: Error) =>
-        this.logger.warn(`password reset request not handled: ${error.message}`),
+    if (this.queued >= REQUEST_QUEUE_MAX) {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'service_unavailable',
+        'too many password reset requests are waiting; try again shortly',
+        { 'retry-after': '1' },
       );
+    }
+    this.queued++;
+    setImmediate(() => {
+      this.request(email, context)
+        .catch((error: Error) =>
+          this.logger.warn(`password reset request not handled: ${error.message}`),
+        )
+        .finally(() => this.queued--);
     });
   }
 

@@ -2,6 +2,7 @@
  * Pending mailed links across recovery steps (issue 18): whatever the owner does to take the
  * account back spends every link still pending, the e-mail change included.
  */
+import { PasswordResetService } from '../../src/accounts/password-reset.service';
 import { CleanupService } from '../../src/maintenance/cleanup.service';
 import { enableTotp, TestClock } from '../mfa/helpers';
 import { expectProblem } from '../support/forge';
@@ -228,5 +229,30 @@ describe('pending links', () => {
       linkTokens: 0,
       mailOutbox: 0,
     });
+  });
+
+  it('password/forgot answers 503 service_unavailable with Retry-After once its queue is full (#13)', async () => {
+    const service = t.app.get(PasswordResetService);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const spy = jest.spyOn(service, 'request').mockImplementation(() => stuck);
+    try {
+      const answers = [];
+      for (let i = 0; i < 101; i++) {
+        answers.push(await t.http.post('/auth/password/forgot', { email: uniqueEmail() }));
+      }
+      expect(answers.slice(0, 100).every((r) => r.status === 202)).toBe(true);
+      const full = answers[100];
+      // (expectProblem asserts a 4xx: a 503 is checked by hand.)
+      expect(full.status).toBe(503);
+      expect(full.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(full.body).toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await t.http.post('/auth/password/forgot', { email: uniqueEmail() })).status).toBe(202);
   });
 });
