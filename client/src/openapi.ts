@@ -1257,6 +1257,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description last_admin: the change would leave no enabled administrator */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description rate limit or lockout */
       429: {
         headers: {
@@ -1354,6 +1361,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description last_admin: the change would leave no enabled administrator */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
     };
   };
   UsersController_update: {
@@ -1407,6 +1421,13 @@ export interface operations {
       };
       /** @description not_found: unknown or malformed id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description last_admin: the change would leave no enabled administrator */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -1497,6 +1518,13 @@ export interface operations {
       };
       /** @description rate limit */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description service_unavailable (Retry-After): too many reset requests waiting */
+      503: {
         headers: {
           [name: string]: unknown;
         };

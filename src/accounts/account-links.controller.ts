@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
+  ApiServiceUnavailableResponse,
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -69,6 +70,9 @@ export class AccountLinksController {
     description: 'the same answer whether or not the account exists; a link is mailed if it does',
   })
   @ApiTooManyRequestsResponse({ description: 'rate limit' })
+  @ApiServiceUnavailableResponse({
+    description: 'service_unavailable (Retry-After): too many reset requests waiting',
+  })
   forgot(@Body() dto: ForgotPasswordDto, @Client() client: ClientContext): void {
     this.reset.requestLater(dto.email, client);
   }

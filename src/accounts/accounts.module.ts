@@ -8,6 +8,7 @@ import { EmailVerificationService } from './email-verification.service';
 import { LinkMailer } from './links/link-mailer';
 import { LinkTokensRepository } from './links/link-tokens.repository';
 import { MailModule } from './mail/mail.module';
+import { PendingLinks } from './links/pending-links';
 import { PasswordResetService } from './password-reset.service';
 import { UsersController } from './users.controller';
 
@@ -23,6 +24,7 @@ import { UsersController } from './users.controller';
     AccountDeletion,
     LinkTokensRepository,
     LinkMailer,
+    PendingLinks,
     EmailVerificationService,
     PasswordResetService,
     EmailChangeService,

@@ -8,7 +8,7 @@ import { canonicalUuid } from '../common/uuid';
 import { uniqueRoles } from '../users/user-roles';
 import { AdminUserView, toAdminUserView } from '../users/user-view';
 import { ChangedUser, UsersRepository } from '../users/users.repository';
-import { AccountDeletion } from './account-deletion';
+import { AccountDeletion, lastAdmin } from './account-deletion';
 import { ListUsersQuery, PAGE_LIMIT_DEFAULT, UpdateUserDto } from './dto/accounts.dto';
 
 const notFound = () => new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'no such user');
@@ -44,6 +44,7 @@ export class AdministrationService {
       roles: dto.roles && uniqueRoles(dto.roles),
       disabled: dto.disabled,
     });
+    if (changed === 'last_admin') throw lastAdmin();
     if (!changed) throw notFound();
     await this.takeEffect(admin, changed, context);
     return toAdminUserView(changed.user);

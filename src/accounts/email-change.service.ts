@@ -70,8 +70,8 @@ export class EmailChangeService {
   }
 
   /**
-   * Switches the address, verified. Every other unused link of the user stops working: they
-   * were mailed to the old address. Taken meanwhile: 409 and the link stays unspent.
+   * Switches the address, verified (a disabled account: 400 invalid_link, the link spent).
+   * Every other unused link of the user stops working: they were mailed to the old address. Taken meanwhile: 409 and the link stays unspent.
    */
   async confirm(token: string, context: ClientContext): Promise<void> {
     if (!isLinkTokenShape(token)) throw invalidLink();

@@ -1,10 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import { LoginLockout } from '../auth/passwords/login-lockout';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
+import { SECOND_FACTOR, type SecondFactor } from '../auth/second-factor.port';
+import { ProblemException } from '../common/problem';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
 import { hashLinkToken, isLinkTokenShape } from './links/link-token';
@@ -14,10 +16,15 @@ import type { ResetPasswordDto } from './dto/account-links.dto';
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
+/** The most reset requests queued or running on one instance; beyond it, 503. */
+const REQUEST_QUEUE_MAX = 100;
+
 /** A forgotten password: the mailed link, and the reset it allows. */
 @Injectable()
 export class PasswordResetService {
   private readonly logger = new Logger(PasswordResetService.name);
+  /** Requests answered 202 whose work has not finished yet. */
+  private queued = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -29,17 +36,31 @@ export class PasswordResetService {
     private readonly revoker: SessionRevoker,
     private readonly lockout: LoginLockout,
     private readonly events: AuthEventBus,
+    @Inject(SECOND_FACTOR) private readonly secondFactor: SecondFactor,
   ) {}
 
   /**
    * Starts the work after the answer: the caller gets the same 202 at the same moment
-   * whether or not the account exists, and whether or not a mail goes out.
+   * whether or not the account exists, and whether or not a mail goes out. At most
+   * REQUEST_QUEUE_MAX at once: beyond that, 503 service_unavailable with Retry-After (the
+   * same for every address, so it tells nothing about accounts).
    */
   requestLater(email: string, context: ClientContext): void {
-    setImmediate(() => {
-      this.request(email, context).catch((error: Error) =>
-        this.logger.warn(`password reset request not handled: ${error.message}`),
+    if (this.queued >= REQUEST_QUEUE_MAX) {
+      throw new ProblemException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'service_unavailable',
+        'too many password reset requests are waiting; try again shortly',
+        { 'retry-after': '1' },
       );
+    }
+    this.queued++;
+    setImmediate(() => {
+      this.request(email, context)
+        .catch((error: Error) =>
+          this.logger.warn(`password reset request not handled: ${error.message}`),
+        )
+        .finally(() => this.queued--);
     });
   }
 
@@ -68,7 +89,8 @@ export class PasswordResetService {
 
   /**
    * Sets the password, marks the address verified (the link proved it) and spends every
-   * reset link of the user in one transaction; then ends every session of the user on every
+   * pending link of the user (reset, verification, e-mail change) in one transaction, with
+   * every second factor when the address had never been verified; then ends every session of the user on every
    * instance and clears the lockout.
    */
   async reset(dto: ResetPasswordDto, context: ClientContext): Promise<void> {
@@ -80,7 +102,12 @@ export class PasswordResetService {
     const user = await this.dataSource.transaction(async (manager) => {
       const spent = await this.links.spend(manager, 'reset_password', hash);
       if (!spent) return null;
-      await this.links.spendAllOfUser(manager, spent.user_id, ['reset_password']);
+      // Every pending link, the e-mail change included: a reset takes the account back.
+      await this.links.spendAllOfUser(manager, spent.user_id);
+      const before = await this.users.lockById(manager, spent.user_id);
+      if (!before) return null;
+      // Whoever set up a second factor of a never verified address had not proved it.
+      if (!before.emailVerified) await this.secondFactor.removeAll(before.id, manager);
       return this.users.resetPassword(manager, spent.user_id, passwordHash);
     });
     if (!user) throw invalidLink();

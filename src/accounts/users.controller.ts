@@ -10,6 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import {
+  ApiConflictResponse,
   ApiBadRequestResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -67,6 +68,9 @@ export class UsersController {
   @ApiUnauthorizedResponse({ description: 'invalid_credentials (wrong password)' })
   @ApiBadRequestResponse({ description: 'validation_failed' })
   @ApiTooManyRequestsResponse({ description: 'rate limit or lockout' })
+  @ApiConflictResponse({
+    description: 'last_admin: the change would leave no enabled administrator',
+  })
   async deleteMe(
     @CurrentUser() principal: Principal,
     @Body() dto: DeleteAccountDto,
@@ -92,6 +96,9 @@ export class UsersController {
   })
   @ApiForbiddenResponse({ description: "forbidden: not an admin, or the caller's own id" })
   @ApiNotFoundResponse({ description: 'not_found: unknown or malformed id' })
+  @ApiConflictResponse({
+    description: 'last_admin: the change would leave no enabled administrator',
+  })
   update(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
@@ -108,6 +115,9 @@ export class UsersController {
   @ApiNoContentResponse({ description: 'the user and everything they owned are deleted' })
   @ApiForbiddenResponse({ description: "forbidden: not an admin, or the caller's own id" })
   @ApiNotFoundResponse({ description: 'not_found: unknown or malformed id' })
+  @ApiConflictResponse({
+    description: 'last_admin: the change would leave no enabled administrator',
+  })
   remove(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,

@@ -130,6 +130,8 @@ const MINUTE_MS = 60_000;
     AuthEventBus,
     CredentialsService,
     LoginLockout,
+    // SECOND_FACTOR, for the password reset (a never verified address loses its factors).
+    MfaModule,
     PasswordHasher,
     RevocationHooks,
     SessionRevoker,

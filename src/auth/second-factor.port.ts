@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /**
  * What the password login asks of a second factor, without knowing which one it is (mfa/
  * provides TOTP with recovery codes; passkeys may follow). Declared here, on the asking side,
@@ -8,6 +10,11 @@ export interface SecondFactor {
   isRequired(userId: string): Promise<boolean>;
   /** Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa. */
   challenge(userId: string): Promise<string>;
+  /**
+   * Removes every second factor of the user, in the caller's transaction: a password reset of
+   * an account whose address was never verified (whoever set them up had not proved it).
+   */
+  removeAll(userId: string, manager: EntityManager): Promise<void>;
 }
 
 export const SECOND_FACTOR = Symbol('SECOND_FACTOR');

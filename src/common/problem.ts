@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'refresh_token_reused'
   | 'forbidden'
   | 'email_taken'
+  | 'last_admin'
   | 'account_disabled'
   | 'email_not_verified'
   | 'invalid_link'

@@ -5,6 +5,8 @@ import { ProblemException } from '../common/problem';
 import { User } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
+/** The role some enabled account must always keep. */
+const ADMIN_ROLE = 'admin';
 
 const isUniqueViolation = (error: unknown) =>
   (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code ===
@@ -125,29 +127,54 @@ export class UsersRepository {
   /**
    * Changes roles and/or the disabled flag in one statement that also reports the values it
    * replaced (read under the row lock, so two concurrent changes each see the other's
-   * result). Undefined for an unknown id. Taking the row lock also orders the change against
-   * a session being opened (which share-locks the row): see SessionsRepository.open.
+   * result). Undefined for an unknown id; 'last_admin' (nothing changed) when the change
+   * would leave no enabled administrator. Every enabled administrator's row is locked first,
+   * in id order, so two administrators demoting or disabling each other at once are decided
+   * one after the other, the second seeing the first's result. Taking the row lock also
+   * orders the change against a session being opened (which share-locks the row): see
+   * SessionsRepository.open.
    */
-  async change(id: string, changes: UserChanges): Promise<ChangedUser | undefined> {
-    const rows: (UserRow & { previous_roles: string[]; previous_disabled: boolean })[] =
-      await this.users.query(
-        `WITH previous AS (SELECT id, roles, disabled FROM users WHERE id = $1 FOR UPDATE),
-         changed AS (
-           UPDATE users u SET
-             roles = coalesce($2::text[], u.roles),
-             disabled = coalesce($3::boolean, u.disabled),
-             updated_at = now()
-           FROM previous WHERE u.id = previous.id
-           RETURNING u.id, u.email, u.name, u.roles, u.created_at, u.updated_at,
-             u.password_changed_at, u.email_verified, u.disabled,
-             previous.roles AS previous_roles, previous.disabled AS previous_disabled)
-         SELECT * FROM changed`,
-        [id, changes.roles ?? null, changes.disabled ?? null],
-      );
+  async change(id: string, changes: UserChanges): Promise<ChangedUser | 'last_admin' | undefined> {
+    const rows: (Partial<UserRow> & {
+      previous_roles: string[];
+      previous_disabled: boolean;
+      last_admin: boolean;
+    })[] = await this.users.query(
+      `WITH admins AS (
+         SELECT id FROM users WHERE $4::text = ANY(roles) AND NOT disabled
+         ORDER BY id FOR UPDATE),
+       -- The admins' locks first (an InitPlan, run before this row is locked): locking the
+       -- target first would deadlock two administrators changing each other.
+       previous AS (
+         SELECT id, roles, disabled FROM users
+         WHERE id = $1 AND (SELECT count(*) FROM admins) >= 0 FOR UPDATE),
+       verdict AS (
+         SELECT previous.id,
+           previous.id IN (SELECT id FROM admins)
+           AND NOT ($4::text = ANY(coalesce($2::text[], previous.roles))
+                    AND NOT coalesce($3::boolean, previous.disabled))
+           AND NOT EXISTS (SELECT 1 FROM admins WHERE admins.id <> previous.id) AS last_admin
+         FROM previous),
+       changed AS (
+         UPDATE users u SET
+           roles = coalesce($2::text[], u.roles),
+           disabled = coalesce($3::boolean, u.disabled),
+           updated_at = now()
+         FROM previous JOIN verdict ON verdict.id = previous.id
+         WHERE u.id = previous.id AND NOT verdict.last_admin
+         RETURNING u.id, u.email, u.name, u.roles, u.created_at, u.updated_at,
+           u.password_changed_at, u.email_verified, u.disabled,
+           previous.roles AS previous_roles, previous.disabled AS previous_disabled)
+       SELECT changed.*, verdict.last_admin
+       FROM verdict LEFT JOIN changed ON changed.id = verdict.id`,
+      [id, changes.roles ?? null, changes.disabled ?? null, ADMIN_ROLE],
+    );
     const row = rows[0];
     if (!row) return undefined;
+    if (row.last_admin) return 'last_admin';
+    if (!row.id) return undefined;
     return {
-      user: fromRow(row),
+      user: fromRow(row as UserRow),
       previous: { roles: row.previous_roles, disabled: row.previous_disabled },
     };
   }
@@ -229,10 +256,17 @@ export class UsersRepository {
     return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
   }
 
-  /** Switches the address, verified; 409 email_taken when another account has it. */
+  /**
+   * Switches the address, verified; 409 email_taken when another account has it. Null for an
+   * unknown or a disabled account: a disabled account's address does not move.
+   */
   async changeEmail(manager: EntityManager, id: string, email: string): Promise<User | null> {
     try {
-      const result = await manager.update(User, { id }, { email, emailVerified: true });
+      const result = await manager.update(
+        User,
+        { id, disabled: false },
+        { email, emailVerified: true },
+      );
       return (result.affected ?? 0) > 0 ? manager.findOneBy(User, { id }) : null;
     } catch (error) {
       if (isUniqueViolation(error)) throw emailTaken();

@@ -109,4 +109,36 @@ describe('e-mail change', () => {
     );
     expect(row.used_at).toBeNull();
   });
+
+  // Issue 18 #14: the stored address must be the one mail goes to.
+  it.each([
+    ['a control character', '"a\u0001b"@example.com'],
+    ['CR LF', '"a\r\nbcc: x@example.org"@example.com'],
+    ['a tab', '"a\tb"@example.com'],
+    ['DEL', '"a\u007fb"@example.com'],
+    ['angle brackets', '"a<x@example.org>"@example.com'],
+    ['a lone >', '"a>b"@example.com'],
+  ])(
+    'a quoted local part with %s → 400 validation_failed, on register and POST /auth/email',
+    async (_name, address) => {
+      expectProblem(
+        await t.http.post('/auth/register', { email: address, password: 'a long enough one' }),
+        400,
+        'validation_failed',
+      );
+      const user = await registerUser(t.http);
+      expectProblem(
+        await t.http.post(
+          '/auth/email',
+          { newEmail: address, currentPassword: user.password },
+          { token: user.accessToken },
+        ),
+        400,
+        'validation_failed',
+      );
+      expect(
+        await t.sql(`SELECT 1 FROM users WHERE email = $1`, [address.toLowerCase()]),
+      ).toHaveLength(0);
+    },
+  );
 });

@@ -151,4 +151,31 @@ describe('a disabled account and the lockout', () => {
       await countRows(t, `SELECT count(*)::int AS n FROM users WHERE id = $1`, [user.user!.id]),
     ).toBe(1);
   });
+
+  const attemptsOf = (email: string) =>
+    countRows(t, `SELECT count(*)::int AS n FROM login_attempts WHERE email = $1`, [email]);
+
+  it('deleting an account clears the failed logins of its address (#8)', async () => {
+    const registered = await registerUser(t.http, uniqueEmail('admin'));
+    await t.sql(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [registered.user!.id]);
+    const admin = await login(t.http, registered.email);
+    const user = await registerUser(t.http);
+    expectProblem(await loginWith(t, user.email, 'wrong 1'), 401, 'invalid_credentials');
+    expectProblem(await loginWith(t, user.email, 'wrong 2'), 401, 'invalid_credentials');
+    expect(await attemptsOf(user.email)).toBe(1);
+    const deleted = await t.http.delete(`/users/${user.user!.id}`, { token: admin.accessToken });
+    expect(deleted.status).toBe(204);
+    expect(await attemptsOf(user.email)).toBe(0);
+  });
+
+  it('registering clears the failed logins of the address before it (#8)', async () => {
+    const email = uniqueEmail('next');
+    for (let i = 0; i < 3; i++) {
+      expectProblem(await loginWith(t, email, `wrong ${i}`), 401, 'invalid_credentials');
+    }
+    expectProblem(await loginWith(t, email, PASSWORD), 429, 'too_many_requests');
+    await registerUser(t.http, email);
+    expect(await attemptsOf(email)).toBe(0);
+    await login(t.http, email);
+  });
 });

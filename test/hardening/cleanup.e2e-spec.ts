@@ -148,6 +148,8 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       authEvents: 1,
       deletedSessions: 0,
       mfaChallenges: 1,
+      linkTokens: 0,
+      mailOutbox: 0,
     });
 
     // Nothing left to do on a second run; the live user is untouched.
@@ -158,6 +160,8 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       authEvents: 0,
       deletedSessions: 0,
       mfaChallenges: 0,
+      linkTokens: 0,
+      mailOutbox: 0,
     });
     expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
     expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(

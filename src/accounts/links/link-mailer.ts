@@ -16,7 +16,8 @@ const LINK_PATHS: Record<LinkKind, string> = {
 };
 
 /**
- * Issues mailed links: a new token (earlier unused links of that kind stop working) and its
+ * Issues mailed links: a new token (earlier unused links of that kind stop working, but for
+ * reset links) and its
  * mail, written in the caller's transaction, so that the token exists exactly when its mail
  * will be sent. Also says how long until the next mail of a kind may go to an account.
  */
@@ -35,7 +36,11 @@ export class LinkMailer {
     const { token, hash } = newLinkToken();
     const ttlSeconds =
       link.kind === 'reset_password' ? this.config.resetTtl : this.config.verifyTtl;
-    await this.links.spendAllOfUser(manager, link.userId, [link.kind]);
+    // A new reset link leaves the earlier ones valid until used or expired (a reset spends
+    // them all): anyone who knows the address may ask for one, and must not void the owner's.
+    if (link.kind !== 'reset_password') {
+      await this.links.spendAllOfUser(manager, link.userId, [link.kind]);
+    }
     await this.links.insert(manager, { ...link, hash, ttlSeconds });
     await this.outbox.enqueue(manager, {
       userId: link.userId,

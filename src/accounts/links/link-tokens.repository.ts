@@ -57,4 +57,16 @@ export class LinkTokensRepository {
       [userId, kinds ?? null],
     );
   }
+
+  /** Deletes up to `limit` links (used or not) that expired more than `seconds` ago. */
+  async deleteExpiredBefore(seconds: number, limit: number): Promise<number> {
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM link_tokens WHERE id IN (
+         SELECT id FROM link_tokens
+         WHERE expires_at < now() - make_interval(secs => $1::float8)
+         LIMIT $2::int)`,
+      [seconds, limit],
+    );
+    return affected;
+  }
 }

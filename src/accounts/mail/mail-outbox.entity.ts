@@ -7,6 +7,8 @@ import { User } from '../../users/user.entity';
 // The migration orders `created_at` DESC; @Index cannot say so, and the schema builder
 // compares only an index's columns, so this declaration matches it.
 @Index('mail_outbox_user_kind_idx', ['userId', 'kind', 'createdAt'])
+/** What the cleanup prunes after AUTH_RETENTION: sent and failed mails, by age. */
+@Index('mail_outbox_done_idx', ['createdAt'], { where: "status <> 'pending'::text" })
 export class MailOutboxEntry {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
 

@@ -150,4 +150,16 @@ export class MailOutboxRepository {
     );
     return affected > 0;
   }
+
+  /** Deletes up to `limit` sent or failed mails queued more than `seconds` ago. */
+  async deleteDoneOlderThan(seconds: number, limit: number): Promise<number> {
+    const [, affected] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM mail_outbox WHERE id IN (
+         SELECT id FROM mail_outbox
+         WHERE status <> 'pending' AND created_at < now() - make_interval(secs => $1::float8)
+         LIMIT $2::int)`,
+      [seconds, limit],
+    );
+    return affected;
+  }
 }

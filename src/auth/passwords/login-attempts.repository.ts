@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /** A reservation: the failures counted so far including this attempt, or null when locked. */
 export interface LoginReservationRow {
@@ -61,8 +61,8 @@ export class LoginAttemptsRepository {
     );
   }
 
-  async clear(email: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_attempts WHERE email = $1`, [email]);
+  async clear(email: string, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`DELETE FROM login_attempts WHERE email = $1`, [email]);
   }
 
   /** Deletes up to `limit` unlocked records untouched for `seconds`. */

@@ -1,4 +1,5 @@
 import { HttpStatus, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
@@ -114,10 +115,11 @@ export class LoginLockout implements OnModuleInit {
 
   /**
    * Forgets the email's failures and lifts its lock, for a proof of the account stronger
-   * than a password guess (a password reset through the mailed link).
+   * than a password guess (a password reset through the mailed link), or because the address
+   * now names another account (deleted, or newly registered: in `manager`'s transaction).
    */
-  async reset(email: string): Promise<void> {
-    await this.attempts.clear(email);
+  async reset(email: string, manager?: EntityManager): Promise<void> {
+    await this.attempts.clear(email, manager);
   }
 
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */
