@@ -106,7 +106,8 @@ export class CredentialsService {
   /**
    * A signed-in user's password, asked again before a sensitive change (password, e-mail,
    * deletion): a wrong one is 401 invalid_credentials and counts toward the lockout like a
-   * failed login; while locked, 429. Returns the user with the hash that was verified.
+   * failed login; while locked, 429. A right one gives its attempt back without resetting the
+   * count. Returns the user with the hash that was verified.
    */
   async confirmPassword(
     userId: string,
@@ -117,7 +118,9 @@ export class CredentialsService {
     if (!user) throw invalidCredentials();
     const confirmed = await this.lockout.judge(user.email, async (attempt) => {
       const check = await this.hasher.verify(user.passwordHash, password);
-      if (check.valid) return right(true);
+      // Given back, not a reset: the email's count may hold wrong second-factor codes (the
+      // lockout is shared), and a password alone must not clear them.
+      if (check.valid) return noVerdict(true);
       this.publishWrongPassword(attempt, user.id, context);
       return wrong(false);
     });
