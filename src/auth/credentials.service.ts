@@ -178,9 +178,10 @@ export class CredentialsService {
       ? await this.upgradeHash(user, dto.password)
       : user.passwordHash;
     if (await this.secondFactor.isRequired(user.id)) {
-      // Not a failure, nor yet a success: the second step decides.
-      const mfaToken = await this.secondFactor.challenge(user.id);
-      return noVerdict({ kind: 'second_factor', mfaToken });
+      // Not a failure, nor yet a success: the second step decides. Bound to the hash just
+      // verified: a password changed meanwhile starts no second step.
+      const mfaToken = currentHash && (await this.secondFactor.challenge(user.id, currentHash));
+      return mfaToken ? noVerdict({ kind: 'second_factor', mfaToken }) : right(wrongPassword);
     }
     // A password changed since it was verified opens nothing: that change ended every session.
     const issued =

@@ -6,8 +6,12 @@
 export interface SecondFactor {
   /** Whether a right password of this user still needs a second step. */
   isRequired(userId: string): Promise<boolean>;
-  /** Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa. */
-  challenge(userId: string): Promise<string>;
+  /**
+   * Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa, bound
+   * to the password hash just verified (the step opens no session once the password has
+   * changed); undefined when it changed already.
+   */
+  challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined>;
 }
 
 export const SECOND_FACTOR = Symbol('SECOND_FACTOR');

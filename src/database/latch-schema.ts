@@ -11,6 +11,7 @@ import { CreateMailOutbox1796200001000 } from '../../migrations/1796200001000-Cr
 import { CreateLinkTokens1796200002000 } from '../../migrations/1796200002000-CreateLinkTokens';
 import { CreateDeletedSessions1796300000000 } from '../../migrations/1796300000000-CreateDeletedSessions';
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
+import { BindMfaChallengesToPassword1796500000000 } from '../../migrations/1796500000000-BindMfaChallengesToPassword';
 import { LinkToken } from '../accounts/links/link-token.entity';
 import { MailOutboxEntry } from '../accounts/mail/mail-outbox.entity';
 import { AuthEventRecord } from '../auth/events/auth-event.entity';
@@ -56,4 +57,5 @@ export const latchMigrations = [
   CreateLinkTokens1796200002000,
   CreateDeletedSessions1796300000000,
   AddSecondFactor1796400000000,
+  BindMfaChallengesToPassword1796500000000,
 ];

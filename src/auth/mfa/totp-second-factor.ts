@@ -15,7 +15,7 @@ export class TotpSecondFactor implements SecondFactor {
     return this.factors.isEnabled(userId);
   }
 
-  challenge(userId: string): Promise<string> {
-    return this.challenges.issue(userId);
+  challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
+    return this.challenges.issue(userId, verifiedPasswordHash);
   }
 }
