@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { SecondFactor } from '../second-factor.port';
 import { MfaChallenges } from './mfa-challenges';
 import { TotpFactorsRepository } from './totp-factors.repository';
@@ -11,8 +12,8 @@ export class TotpSecondFactor implements SecondFactor {
     private readonly challenges: MfaChallenges,
   ) {}
 
-  isRequired(userId: string): Promise<boolean> {
-    return this.factors.isEnabled(userId);
+  isRequired(userId: string, manager?: EntityManager): Promise<boolean> {
+    return this.factors.isEnabled(userId, manager);
   }
 
   challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
