@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
-import { INestApplication, Type } from '@nestjs/common';
+import { HttpStatus, INestApplication, Type } from '@nestjs/common';
+import { ProblemException } from './common/problem';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -26,6 +27,16 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * The application, with AppModule as its root; a test may pass a module that imports
  * AppModule and adds a feature of its own.
  */
+/**
+ * A path parameter longer than the router takes names nothing that exists: 404 not_found,
+ * like any unknown id (docs/api.md), instead of Fastify's 414.
+ */
+function overLongParamIsUnknown(error: Error): unknown {
+  return (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new ProblemException(HttpStatus.NOT_FOUND, 'not_found', 'not found')
+    : error;
+}
+
 export async function createApp(rootModule: Type = AppModule): Promise<NestFastifyApplication> {
   const settings = appConfig(); // validates the environment first
   const adapter = new FastifyAdapter({
@@ -38,7 +49,7 @@ export async function createApp(rootModule: Type = AppModule): Promise<NestFasti
     // The router refuses a badly encoded path (400) or an over-long parameter (414) before
     // Nest sees the request; without this, Fastify's own JSON (echoing the path) went out.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
-      replyWithProblem(request, reply, error),
+      replyWithProblem(request, reply, overLongParamIsUnknown(error)),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const incoming = request.headers['x-request-id'];

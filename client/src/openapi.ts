@@ -533,6 +533,7 @@ export interface components {
       /** @description omit to use the refresh_token cookie */
       refreshToken?: string;
     };
+    EmptyBodyDto: Record<string, never>;
     MeResponse: {
       /** Format: uuid */
       userId: string;
@@ -1015,7 +1016,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {
@@ -1093,7 +1098,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {
@@ -1684,7 +1693,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new secret, pending until confirmed (replaces an unconfirmed one) */
       200: {
@@ -1814,7 +1827,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new set; the old set stops working */
       200: {

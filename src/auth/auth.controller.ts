@@ -1,3 +1,4 @@
+import { EmptyBodyDto } from '../common/empty-body.dto';
 import {
   Body,
   Controller,
@@ -162,6 +163,7 @@ export class AuthController {
   @ApiNoContentResponse()
   async logoutAll(
     @CurrentUser() principal: Principal,
+    @Body() _body: EmptyBodyDto,
     @Client() client: ClientContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
@@ -195,6 +197,7 @@ export class AuthController {
   @ApiNoContentResponse()
   async deleteSession(
     @CurrentUser() principal: Principal,
+    @Body() _body: EmptyBodyDto,
     @Param('id') id: string,
     @Client() client: ClientContext,
   ): Promise<void> {

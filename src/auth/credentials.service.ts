@@ -106,7 +106,8 @@ export class CredentialsService {
   /**
    * A signed-in user's password, asked again before a sensitive change (password, e-mail,
    * deletion): a wrong one is 401 invalid_credentials and counts toward the lockout like a
-   * failed login; while locked, 429. Returns the user with the hash that was verified.
+   * failed login; while locked, 429. A right one gives its attempt back without resetting the
+   * count. Returns the user with the hash that was verified.
    */
   async confirmPassword(
     userId: string,
@@ -117,7 +118,9 @@ export class CredentialsService {
     if (!user) throw invalidCredentials();
     const confirmed = await this.lockout.judge(user.email, async (attempt) => {
       const check = await this.hasher.verify(user.passwordHash, password);
-      if (check.valid) return right(true);
+      // Given back, not a reset: the email's count may hold wrong second-factor codes (the
+      // lockout is shared), and a password alone must not clear them.
+      if (check.valid) return noVerdict(true);
       this.publishWrongPassword(attempt, user.id, context);
       return wrong(false);
     });
@@ -174,18 +177,35 @@ export class CredentialsService {
     const currentHash = check.needsRehash
       ? await this.upgradeHash(user, dto.password)
       : user.passwordHash;
-    if (await this.secondFactor.isRequired(user.id)) {
-      // Not a failure, nor yet a success: the second step decides.
-      const mfaToken = await this.secondFactor.challenge(user.id);
-      return noVerdict({ kind: 'second_factor', mfaToken });
+    const issued = await this.openPasswordSession(user.id, currentHash, context);
+    if (issued === 'second_factor') {
+      // Not a failure, nor yet a success: the second step decides. Bound to the hash just
+      // verified: a password changed meanwhile starts no second step.
+      const mfaToken = currentHash && (await this.secondFactor.challenge(user.id, currentHash));
+      return mfaToken ? noVerdict({ kind: 'second_factor', mfaToken }) : right(wrongPassword);
     }
-    // A password changed since it was verified opens nothing: that change ended every session.
-    const issued =
-      currentHash &&
-      (await this.sessions.open(user.id, context, { whilePasswordHash: currentHash }));
     // Nothing opened: the password changed, or the account was disabled or deleted meanwhile.
     // The password was right all the same, so the lockout count is reset, as it always was.
     return right(issued ? { kind: 'session', issued } : wrongPassword);
+  }
+
+  /**
+   * A password-only session, unless a second factor is on: asked with the user's row locked,
+   * as turning TOTP on locks it, so a confirm either committed before (the factor is found) or
+   * waits for this session and then revokes it. A password changed since it was verified
+   * opens nothing (undefined): that change ended every session.
+   */
+  private openPasswordSession(
+    userId: string,
+    currentHash: string | undefined,
+    context: ClientContext,
+  ): Promise<IssuedRefreshToken | 'second_factor' | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.users.lockById(manager, userId))) return undefined;
+      if (await this.secondFactor.isRequired(userId, manager)) return 'second_factor';
+      if (!currentHash) return undefined;
+      return this.sessions.open(userId, context, { manager, whilePasswordHash: currentHash });
+    });
   }
 
   private refusalFor(user: User): AccountRefusal | undefined {

@@ -6,10 +6,18 @@ import type { EntityManager } from 'typeorm';
  * so the login imports nothing of mfa/.
  */
 export interface SecondFactor {
-  /** Whether a right password of this user still needs a second step. */
-  isRequired(userId: string): Promise<boolean>;
-  /** Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa. */
-  challenge(userId: string): Promise<string>;
+  /**
+   * Whether a right password of this user still needs a second step; inside the caller's
+   * transaction if given (the login asks it with the user's row locked, as turning a factor
+   * on does, so the answer holds until the session opens).
+   */
+  isRequired(userId: string, manager?: EntityManager): Promise<boolean>;
+  /**
+   * Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa, bound
+   * to the password hash just verified (the step opens no session once the password has
+   * changed); undefined when it changed already.
+   */
+  challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined>;
   /**
    * Removes every second factor of the user, in the caller's transaction: a password reset of
    * an account whose address was never verified (whoever set them up had not proved it).

@@ -12,6 +12,7 @@ import { CreateLinkTokens1796200002000 } from '../../migrations/1796200002000-Cr
 import { CreateDeletedSessions1796300000000 } from '../../migrations/1796300000000-CreateDeletedSessions';
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
 import { AddMailOutboxDoneIndex1796500000000 } from '../../migrations/1796500000000-AddMailOutboxDoneIndex';
+import { BindMfaChallengesToPassword1796500001000 } from '../../migrations/1796500001000-BindMfaChallengesToPassword';
 import { LinkToken } from '../accounts/links/link-token.entity';
 import { MailOutboxEntry } from '../accounts/mail/mail-outbox.entity';
 import { AuthEventRecord } from '../auth/events/auth-event.entity';
@@ -58,4 +59,5 @@ export const latchMigrations = [
   CreateDeletedSessions1796300000000,
   AddSecondFactor1796400000000,
   AddMailOutboxDoneIndex1796500000000,
+  BindMfaChallengesToPassword1796500001000,
 ];

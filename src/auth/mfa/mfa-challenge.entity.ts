@@ -18,4 +18,6 @@ export class MfaChallenge {
   /** Wrong codes so far (and guesses reserved but not yet judged). */
   @Column('integer', { default: 0 }) failures!: number;
   @Column('timestamptz', { name: 'used_at', nullable: true }) usedAt!: Date | null;
+  /** The user's `password_changed_at` when the password was verified: the session opens only while it holds. */
+  @Column('timestamptz', { name: 'password_changed_at' }) passwordChangedAt!: Date;
 }

@@ -5,6 +5,8 @@ import { DataSource, EntityManager } from 'typeorm';
 export interface LiveChallengeRow {
   user_id: string;
   email: string;
+  /** The password the challenge was started with, as PostgreSQL's text (microseconds kept). */
+  password_changed_at: string;
 }
 
 /**
@@ -15,12 +17,28 @@ export interface LiveChallengeRow {
 export class MfaChallengesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(userId: string, hash: Buffer, ttlSeconds: number): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO mfa_challenges (token_hash, user_id, expires_at)
-       VALUES ($1, $2, now() + make_interval(secs => $3::float8))`,
-      [hash, userId, ttlSeconds],
+  /**
+   * A challenge bound to the password just verified: only while the user's hash is still
+   * that one, share-locking the row so a change waits for it (and its cleanup then deletes
+   * it). False when the password changed meanwhile.
+   */
+  async create(
+    userId: string,
+    hash: Buffer,
+    ttlSeconds: number,
+    verifiedPasswordHash: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH owner AS (
+         SELECT id, password_changed_at FROM users
+         WHERE id = $2 AND password_hash = $4::text FOR SHARE)
+       INSERT INTO mfa_challenges (token_hash, user_id, expires_at, password_changed_at)
+       SELECT $1, owner.id, now() + make_interval(secs => $3::float8), owner.password_changed_at
+       FROM owner
+       RETURNING 1`,
+      [hash, userId, ttlSeconds, verifiedPasswordHash],
     );
+    return rows.length > 0;
   }
 
   /**
@@ -34,7 +52,7 @@ export class MfaChallengesRepository {
        FROM users u
        WHERE c.token_hash = $1 AND u.id = c.user_id
          AND c.used_at IS NULL AND c.failures < $2 AND c.expires_at > now()
-       RETURNING c.user_id, u.email`,
+       RETURNING c.user_id, u.email, c.password_changed_at::text AS password_changed_at`,
       [hash, maxGuesses],
     );
     return rows[0];

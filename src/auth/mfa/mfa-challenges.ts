@@ -44,10 +44,16 @@ export class MfaChallenges implements OnModuleInit {
     });
   }
 
-  async issue(userId: string): Promise<string> {
+  /** A token bound to the password just verified; undefined when it changed meanwhile. */
+  async issue(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
     const token = randomBytes(32).toString('base64url');
-    await this.challenges.create(userId, hashOf(token)!, MFA_TOKEN_TTL_SECONDS);
-    return token;
+    const created = await this.challenges.create(
+      userId,
+      hashOf(token)!,
+      MFA_TOKEN_TTL_SECONDS,
+      verifiedPasswordHash,
+    );
+    return created ? token : undefined;
   }
 
   /**

@@ -78,8 +78,12 @@ export class MfaLogin {
       // Throwing rolls the spent code back: a lost race for the mfaToken costs no code.
       if (!(await this.challenges.consume(challenge, manager))) throw invalidMfaToken();
       const amr = kind === 'otp' ? AMR_TOTP : AMR_RECOVERY_CODE;
-      const opened = await this.sessions.open(userId, context, { manager, amr });
-      // Disabled or deleted since the password step.
+      const opened = await this.sessions.open(userId, context, {
+        manager,
+        amr,
+        whilePasswordChangedAt: challenge.password_changed_at,
+      });
+      // Disabled, deleted or its password changed since the password step.
       if (!opened) throw invalidMfaToken();
       return { issued: opened, kind };
     });

@@ -1,3 +1,4 @@
+import { EmptyBodyDto } from '../../common/empty-body.dto';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import {
   ApiBody,
@@ -57,7 +58,10 @@ export class MfaController {
     description: 'a new secret, pending until confirmed (replaces an unconfirmed one)',
   })
   @ApiConflictResponse({ description: 'mfa_already_enabled' })
-  startTotp(@CurrentUser() principal: Principal): Promise<TotpEnrolmentResponse> {
+  startTotp(
+    @CurrentUser() principal: Principal,
+    @Body() _body: EmptyBodyDto,
+  ): Promise<TotpEnrolmentResponse> {
     return this.enrolment.start(principal);
   }
 
@@ -112,7 +116,10 @@ export class MfaController {
   @ApiUnauthorizedResponse({
     description: 'insufficient_user_authentication: the session was not verified with TOTP',
   })
-  renewRecoveryCodes(@CurrentUser() principal: Principal): Promise<RecoveryCodesResponse> {
+  renewRecoveryCodes(
+    @CurrentUser() principal: Principal,
+    @Body() _body: EmptyBodyDto,
+  ): Promise<RecoveryCodesResponse> {
     return this.enrolment.renewRecoveryCodes(principal);
   }
 

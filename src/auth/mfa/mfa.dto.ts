@@ -18,8 +18,15 @@ const TotpCodeField = () => Matches(TOTP_CODE_SHAPE, { message: 'code must be 6 
 
 /** Missing or null, as @IsOptional() reads it. */
 const absent = (value: unknown) => value === undefined || value === null;
-const exactlyOneGiven = (code: unknown, args?: ValidationArguments) =>
-  absent(code) !== absent((args?.object as { recoveryCode?: unknown }).recoveryCode);
+/**
+ * Exactly one of the two given: both present is refused whatever the values (null too), and
+ * neither given (absent or null) as well.
+ */
+const exactlyOneGiven = (_code: unknown, args?: ValidationArguments) => {
+  const body = (args?.object ?? {}) as { code?: unknown; recoveryCode?: unknown };
+  const bothPresent = body.code !== undefined && body.recoveryCode !== undefined;
+  return !bothPresent && absent(body.code) !== absent(body.recoveryCode);
+};
 
 /**
  * `code` in a body that takes a TOTP code or a recovery code: exactly one of the two must be

@@ -82,6 +82,9 @@ export class TotpEnrolment {
     if (factor.confirmed_at) throw mfaAlreadyEnabled();
     const { codes, hashes } = newRecoveryCodes();
     const confirmed = await this.dataSource.transaction(async (manager) => {
+      // The user's row locked, as the password login locks it to ask for the factor: a
+      // password-only session opens before this (and the revocation below ends it) or not at all.
+      if (!(await this.users.lockById(manager, userId))) return false;
       if (!(await this.verifier.spendTotpCode(userId, code, true, manager))) return false;
       await this.recoveryCodes.replace(userId, hashes, manager);
       await this.sessions.setAmr(userId, sessionId, AMR_TOTP, manager);

@@ -63,8 +63,11 @@ export class TotpFactorsRepository {
     return rows.length > 0;
   }
 
-  async isEnabled(userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+  async isEnabled(
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
       `SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL`,
       [userId],
     );

@@ -14,12 +14,12 @@ export class TotpSecondFactor implements SecondFactor {
     private readonly recoveryCodes: RecoveryCodesRepository,
   ) {}
 
-  isRequired(userId: string): Promise<boolean> {
-    return this.factors.isEnabled(userId);
+  isRequired(userId: string, manager?: EntityManager): Promise<boolean> {
+    return this.factors.isEnabled(userId, manager);
   }
 
-  challenge(userId: string): Promise<string> {
-    return this.challenges.issue(userId);
+  challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
+    return this.challenges.issue(userId, verifiedPasswordHash);
   }
 
   async removeAll(userId: string, manager: EntityManager): Promise<void> {

@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
-/** A reservation: the failures counted so far including this attempt, or null when locked. */
+/**
+ * A reservation: the failures counted so far including this attempt, or null when locked;
+ * `reserved_lock`: the lock this reservation set (text, to keep PostgreSQL's microseconds),
+ * null when it set none.
+ */
 export interface LoginReservationRow {
   reserved_count: number | null;
+  reserved_lock: string | null;
   wait: string | null;
 }
 
@@ -38,8 +43,10 @@ export class LoginAttemptsRepository {
              THEN now() + make_interval(secs => least($3::float8 * power(2, a.failed_count + 1 - $2::int), $4::float8))
              ELSE a.locked_until END
          WHERE a.locked_until IS NULL OR a.locked_until <= now()
-         RETURNING failed_count)
+         RETURNING failed_count, locked_until)
        SELECT (SELECT failed_count FROM reserved) AS reserved_count,
+              (SELECT CASE WHEN failed_count >= $2::int THEN locked_until::text END
+               FROM reserved) AS reserved_lock,
               (SELECT extract(epoch FROM locked_until - now()) FROM login_attempts
                WHERE email = $1) AS wait`,
       [email, policy.threshold, policy.firstBackoffSeconds, policy.maxBackoffSeconds],
@@ -48,16 +55,22 @@ export class LoginAttemptsRepository {
   }
 
   /**
-   * Takes back a reserved attempt whose password was never judged (e.g. the server was
-   * saturated), lifting the lock when that brings the count under the threshold.
+   * Takes back a reserved attempt that reached no verdict on the credential (a right password
+   * of a disabled account, one that ends in a second step, a saturated server): it restores
+   * what the reservation changed. The count goes back down, and the lock the reservation set
+   * is lifted (before it the email was not locked: a locked email reserves nothing), unless a
+   * later failure has set another one since. Under the threshold no lock is left either.
    */
-  async release(email: string, threshold: number): Promise<void> {
+  async release(email: string, threshold: number, reservedLock: string | null): Promise<void> {
     await this.dataSource.query(
       `UPDATE login_attempts SET
          failed_count = greatest(failed_count - 1, 0),
-         locked_until = CASE WHEN failed_count - 1 < $2::int THEN NULL ELSE locked_until END
+         locked_until = CASE
+           WHEN failed_count - 1 < $2::int THEN NULL
+           WHEN locked_until = $3::timestamptz THEN NULL
+           ELSE locked_until END
        WHERE email = $1`,
-      [email, threshold],
+      [email, threshold, reservedLock],
     );
   }
 

@@ -11,7 +11,9 @@ function lockoutWith(options: { threshold?: number; locked?: boolean } = {}) {
     reserve: jest.fn(() => {
       calls.push('reserve');
       return Promise.resolve(
-        options.locked ? { reserved_count: null, wait: '30' } : { reserved_count: 1, wait: null },
+        options.locked
+          ? { reserved_count: null, reserved_lock: null, wait: '30' }
+          : { reserved_count: 1, reserved_lock: null, wait: null },
       );
     }),
     release: jest.fn(() => Promise.resolve(void calls.push('release'))),

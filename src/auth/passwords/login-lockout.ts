@@ -38,6 +38,8 @@ export const noVerdict = <T>(value: T): Verdict<T> => ({ kind: 'none', value });
 export interface LoginAttempt {
   email: string;
   failuresIfWrong: number;
+  /** The lock the reservation set (PostgreSQL's text of it), given back with the attempt. */
+  reservedLock: string | null;
 }
 
 /**
@@ -124,20 +126,20 @@ export class LoginLockout implements OnModuleInit {
 
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */
   private async reserve(email: string): Promise<LoginAttempt> {
-    if (!this.enabled) return { email, failuresIfWrong: 0 };
+    if (!this.enabled) return { email, failuresIfWrong: 0, reservedLock: null };
     const row = await this.attempts.reserve(email, this.policy);
     if (row.reserved_count === null) {
       // Locked by a concurrent attempt after this statement's snapshot: the lock is new.
       const wait = Number(row.wait ?? 0);
       throw lockedOut(wait > 0 ? wait : this.policy.firstBackoffSeconds);
     }
-    return { email, failuresIfWrong: row.reserved_count };
+    return { email, failuresIfWrong: row.reserved_count, reservedLock: row.reserved_lock };
   }
 
-  /** The credential was never judged: the attempt does not count. */
+  /** The credential was never judged: the attempt does not count, nor does the lock it set. */
   private async release(attempt: LoginAttempt): Promise<void> {
     if (!this.enabled) return;
-    await this.attempts.release(attempt.email, this.policy.threshold);
+    await this.attempts.release(attempt.email, this.policy.threshold, attempt.reservedLock);
   }
 
   /** The credential was right: the email starts again from zero failures. */

@@ -29,6 +29,7 @@ export interface NewSession {
   firstTokenHash: Buffer;
   /** Open only while the user's password hash is still this one (the one just verified). */
   whilePasswordHash?: string;
+  whilePasswordChangedAt?: string;
   /** How the user authenticated (RFC 8176 methods). */
   amr: string[];
 }
@@ -54,6 +55,7 @@ export class SessionsRepository {
       `WITH owner AS (
          SELECT id, roles FROM users
          WHERE id = $2 AND NOT disabled AND ($9::text IS NULL OR password_hash = $9::text)
+           AND ($11::timestamptz IS NULL OR password_changed_at = $11::timestamptz)
          FOR SHARE
        ), session AS (
          INSERT INTO sessions
@@ -78,6 +80,7 @@ export class SessionsRepository {
         session.firstTokenHash,
         session.whilePasswordHash ?? null,
         session.amr,
+        session.whilePasswordChangedAt ?? null,
       ],
     );
     return rows[0] && { expiresAt: rows[0].expires_at, roles: rows[0].roles };

@@ -38,7 +38,13 @@ export class SessionsService {
   async open(
     userId: string,
     context: ClientContext,
-    options: { manager?: EntityManager; whilePasswordHash?: string; amr?: string[] } = {},
+    options: {
+      manager?: EntityManager;
+      whilePasswordHash?: string;
+      /** Only if the password is still the one of this `password_changed_at` (its text). */
+      whilePasswordChangedAt?: string;
+      amr?: string[];
+    } = {},
   ): Promise<IssuedRefreshToken | undefined> {
     const sessionId = randomUUID();
     const first = newRefreshToken();
@@ -53,6 +59,7 @@ export class SessionsService {
         firstTokenId: first.id,
         firstTokenHash: hashSecret(first.secret),
         whilePasswordHash: options.whilePasswordHash,
+        whilePasswordChangedAt: options.whilePasswordChangedAt,
         amr: options.amr ?? AMR_PASSWORD,
       },
       options.manager,
