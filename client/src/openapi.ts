@@ -177,86 +177,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/auth/mfa': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get: operations['MfaController_status'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/mfa/totp': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations['MfaController_startTotp'];
-    delete: operations['MfaController_disableTotp'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/mfa/totp/confirm': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations['MfaController_confirmTotp'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/mfa/recovery-codes': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations['MfaController_renewRecoveryCodes'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/login/mfa': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post: operations['MfaController_completeLogin'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/.well-known/jwks.json': {
     parameters: {
       query?: never;
@@ -417,6 +337,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['MfaController_status'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['MfaController_startTotp'];
+    delete: operations['MfaController_disableTotp'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/totp/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['MfaController_confirmTotp'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/recovery-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['MfaController_renewRecoveryCodes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/login/mfa': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['MfaController_completeLogin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/notes': {
     parameters: {
       query?: never;
@@ -533,6 +533,7 @@ export interface components {
       /** @description omit to use the refresh_token cookie */
       refreshToken?: string;
     };
+    EmptyBodyDto: Record<string, never>;
     MeResponse: {
       /** Format: uuid */
       userId: string;
@@ -581,59 +582,6 @@ export interface components {
       detail: {
         [key: string]: unknown;
       };
-    };
-    MfaStatusResponse: {
-      totpEnabled: boolean;
-      /** @description unused recovery codes */
-      recoveryCodesRemaining: number;
-    };
-    TotpEnrolmentResponse: {
-      /**
-       * @description base32, 160 bits, for typing in by hand
-       * @example JBSWY3DPEHPK3PXP
-       */
-      secret: string;
-      /** @description otpauth://totp/<issuer>:<email>?secret=…&issuer=<issuer>, for a QR code */
-      otpauthUrl: string;
-    };
-    TotpCodeDto: {
-      /** @example 123456 */
-      code: string;
-    };
-    RecoveryCodesResponse: {
-      /**
-       * @description ten single-use codes, shown this once
-       * @example [
-       *       "abcd-efgh-ijkl-mnop"
-       *     ]
-       */
-      recoveryCodes: string[];
-    };
-    MfaProofDto: {
-      /**
-       * @description a code of the authenticator app; or give recoveryCode instead
-       * @example 123456
-       */
-      code?: string;
-      /**
-       * @description one unused recovery code (any case, hyphens optional); or give code instead
-       * @example abcd-efgh-ijkl-mnop
-       */
-      recoveryCode?: string;
-    };
-    MfaLoginDto: {
-      /**
-       * @description a code of the authenticator app; or give recoveryCode instead
-       * @example 123456
-       */
-      code?: string;
-      /**
-       * @description one unused recovery code (any case, hyphens optional); or give code instead
-       * @example abcd-efgh-ijkl-mnop
-       */
-      recoveryCode?: string;
-      /** @description the `mfaToken` of the `mfa_required` answer */
-      mfaToken: string;
     };
     DeleteAccountDto: {
       /**
@@ -699,6 +647,59 @@ export interface components {
       newEmail: string;
       /** Format: password */
       currentPassword: string;
+    };
+    MfaStatusResponse: {
+      totpEnabled: boolean;
+      /** @description unused recovery codes */
+      recoveryCodesRemaining: number;
+    };
+    TotpEnrolmentResponse: {
+      /**
+       * @description base32, 160 bits, for typing in by hand
+       * @example JBSWY3DPEHPK3PXP
+       */
+      secret: string;
+      /** @description otpauth://totp/<issuer>:<email>?secret=…&issuer=<issuer>, for a QR code */
+      otpauthUrl: string;
+    };
+    TotpCodeDto: {
+      /** @example 123456 */
+      code: string;
+    };
+    RecoveryCodesResponse: {
+      /**
+       * @description ten single-use codes, shown this once
+       * @example [
+       *       "abcd-efgh-ijkl-mnop"
+       *     ]
+       */
+      recoveryCodes: string[];
+    };
+    MfaProofDto: {
+      /**
+       * @description a code of the authenticator app; or give recoveryCode instead
+       * @example 123456
+       */
+      code?: string;
+      /**
+       * @description one unused recovery code (any case, hyphens optional); or give code instead
+       * @example abcd-efgh-ijkl-mnop
+       */
+      recoveryCode?: string;
+    };
+    MfaLoginDto: {
+      /**
+       * @description a code of the authenticator app; or give recoveryCode instead
+       * @example 123456
+       */
+      code?: string;
+      /**
+       * @description one unused recovery code (any case, hyphens optional); or give code instead
+       * @example abcd-efgh-ijkl-mnop
+       */
+      recoveryCode?: string;
+      /** @description the `mfaToken` of the `mfa_required` answer */
+      mfaToken: string;
     };
     CreateNoteDto: {
       /** @example Groceries */
@@ -1015,7 +1016,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {
@@ -1093,7 +1098,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {
@@ -1168,237 +1177,6 @@ export interface operations {
       };
       /** @description missing, invalid, expired or revoked access token */
       401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_status: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MfaStatusResponse'];
-        };
-      };
-      /** @description missing, invalid, expired or revoked access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_startTotp: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description a new secret, pending until confirmed (replaces an unconfirmed one) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TotpEnrolmentResponse'];
-        };
-      };
-      /** @description missing, invalid, expired or revoked access token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description mfa_already_enabled */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_disableTotp: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['MfaProofDto'];
-      };
-    };
-    responses: {
-      /** @description TOTP is off and the recovery codes are gone */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /**
-       * @description invalid_mfa_code
-       *
-       *     missing, invalid, expired or revoked access token
-       */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description TOTP is not on */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description rate limit or lockout */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_confirmTotp: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['TotpCodeDto'];
-      };
-    };
-    responses: {
-      /** @description TOTP is on; every other session of the user is revoked; this session carries ["pwd","otp","mfa"] from its next refresh */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RecoveryCodesResponse'];
-        };
-      };
-      /**
-       * @description invalid_mfa_code
-       *
-       *     missing, invalid, expired or revoked access token
-       */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description no enrolment was started */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description mfa_already_enabled */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_renewRecoveryCodes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description a new set; the old set stops working */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RecoveryCodesResponse'];
-        };
-      };
-      /**
-       * @description insufficient_user_authentication: the session was not verified with TOTP
-       *
-       *     missing, invalid, expired or revoked access token
-       */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description TOTP is not on */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  MfaController_completeLogin: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['MfaLoginDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenResponse'];
-        };
-      };
-      /** @description invalid_mfa_code, or invalid_grant (mfaToken used, expired or voided) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description rate limit or lockout */
-      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -1847,6 +1625,245 @@ export interface operations {
       };
       /** @description email_taken: the address was taken meanwhile */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_status: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MfaStatusResponse'];
+        };
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_startTotp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
+    responses: {
+      /** @description a new secret, pending until confirmed (replaces an unconfirmed one) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpEnrolmentResponse'];
+        };
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description mfa_already_enabled */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_disableTotp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaProofDto'];
+      };
+    };
+    responses: {
+      /** @description TOTP is off and the recovery codes are gone */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description invalid_mfa_code
+       *
+       *     missing, invalid, expired or revoked access token
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description TOTP is not on */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description rate limit or lockout */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_confirmTotp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TotpCodeDto'];
+      };
+    };
+    responses: {
+      /** @description TOTP is on; every other session of the user is revoked; this session carries ["pwd","otp","mfa"] from its next refresh */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodesResponse'];
+        };
+      };
+      /**
+       * @description invalid_mfa_code
+       *
+       *     missing, invalid, expired or revoked access token
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description no enrolment was started */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description mfa_already_enabled */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_renewRecoveryCodes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
+    responses: {
+      /** @description a new set; the old set stops working */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodesResponse'];
+        };
+      };
+      /**
+       * @description insufficient_user_authentication: the session was not verified with TOTP
+       *
+       *     missing, invalid, expired or revoked access token
+       */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description TOTP is not on */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  MfaController_completeLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MfaLoginDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenResponse'];
+        };
+      };
+      /** @description invalid_mfa_code, or invalid_grant (mfaToken used, expired or voided) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description rate limit or lockout */
+      429: {
         headers: {
           [name: string]: unknown;
         };
