@@ -103,8 +103,9 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
 
     // Pending second steps: one expired (useless), one live (a login half done).
     await t.sql(
-      `INSERT INTO mfa_challenges (token_hash, user_id, expires_at) VALUES
-         ('\\x01', $1, now() - interval '1 minute'), ('\\x02', $1, now() + interval '5 minutes')`,
+      `INSERT INTO mfa_challenges (token_hash, user_id, expires_at, password_changed_at) VALUES
+         ('\\x01', $1, now() - interval '1 minute', now()),
+         ('\\x02', $1, now() + interval '5 minutes', now())`,
       [userId],
     );
 
