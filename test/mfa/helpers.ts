@@ -47,6 +47,12 @@ export class TestClock {
   code(secret: string): string {
     return codeAt(secret, this.now);
   }
+
+  /** A code that is neither the current, previous nor next step's of the secret. */
+  wrongCode(secret: string): string {
+    const near = [-1, 0, 1].map((step) => codeAt(secret, this.now + step * STEP_MS));
+    return ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code))!;
+  }
 }
 
 /** The `amr` claim of an access token. */

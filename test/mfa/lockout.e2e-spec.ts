@@ -7,7 +7,6 @@ import { expectProblem } from '../support/forge';
 import type { HttpResponse } from '../support/http';
 import { eventually, PASSWORD, startApp, TestApp } from '../support/test-app';
 import {
-  codeAt,
   disableTotp,
   eventTypes,
   enableTotp,
@@ -16,7 +15,6 @@ import {
   mfaToken,
   type MfaUser,
   passwordLogin,
-  STEP_MS,
   TestClock,
 } from './helpers';
 
@@ -47,17 +45,11 @@ describe('second factor and the lockout (threshold 3)', () => {
     return rows.length === 0 ? 0 : rows[0].failed_count;
   };
 
-  /** A code that is neither the current, previous nor next step's. */
-  const wrongCode = (user: MfaUser) => {
-    const near = [-1, 0, 1].map((step) => codeAt(user.secret, clock.now + step * STEP_MS));
-    return ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code))!;
-  };
-
   /** A right password, then a wrong code: 401 invalid_mfa_code. */
   async function failSecondStep(user: MfaUser): Promise<void> {
     const token = await mfaToken(t, user.email);
     expectProblem(
-      await loginMfa(t, { mfaToken: token, code: wrongCode(user) }),
+      await loginMfa(t, { mfaToken: token, code: clock.wrongCode(user.secret) }),
       401,
       'invalid_mfa_code',
     );
@@ -122,7 +114,7 @@ describe('second factor and the lockout (threshold 3)', () => {
     const user = await enableTotp(t, clock);
     for (let i = 0; i < 3; i++) {
       expectProblem(
-        await disableTotp(t, user.accessToken, { code: wrongCode(user) }),
+        await disableTotp(t, user.accessToken, { code: clock.wrongCode(user.secret) }),
         401,
         'invalid_mfa_code',
       );

@@ -6,18 +6,15 @@
 import { expectProblem } from '../support/forge';
 import { registerUser, startApp, TestApp } from '../support/test-app';
 import {
-  codeAt,
   confirm,
   disableTotp,
   enableTotp,
   loginMfa,
   loginWithCode,
   mfaToken,
-  type MfaUser,
   newRecoveryCodes,
   passwordLogin,
   startEnrolment,
-  STEP_MS,
   TestClock,
   unusedRecoveryCodes,
 } from './helpers';
@@ -27,12 +24,6 @@ const statusCounts = (statuses: number[]) =>
     counts[status] = (counts[status] ?? 0) + 1;
     return counts;
   }, {});
-
-/** A code that is neither the current, previous nor next step's. */
-const wrongCode = (user: MfaUser, clock: TestClock) => {
-  const near = [-1, 0, 1].map((step) => codeAt(user.secret, clock.now + step * STEP_MS));
-  return ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code))!;
-};
 
 describe('second factor: simultaneous requests', () => {
   let t: TestApp;
@@ -52,7 +43,7 @@ describe('second factor: simultaneous requests', () => {
   it('12 simultaneous wrong codes on one mfaToken: at most 5 are judged, the rest are invalid_grant', async () => {
     const user = await enableTotp(t, clock);
     const token = await mfaToken(t, user.email);
-    const wrong = wrongCode(user, clock);
+    const wrong = clock.wrongCode(user.secret);
     const responses = await Promise.all(
       Array.from({ length: 12 }, () => loginMfa(t, { mfaToken: token, code: wrong })),
     );
@@ -149,7 +140,7 @@ describe('second factor: a burst against the lockout (threshold 3)', () => {
     const user = await enableTotp(t, clock);
     const tokens: string[] = [];
     for (let i = 0; i < 10; i++) tokens.push(await mfaToken(t, user.email));
-    const wrong = wrongCode(user, clock);
+    const wrong = clock.wrongCode(user.secret);
     const responses = await Promise.all(
       tokens.map((token) => loginMfa(t, { mfaToken: token, code: wrong })),
     );
