@@ -21,11 +21,13 @@ import {
   LATCH_SETTINGS,
   type LatchSettings,
   MAIL_SETTINGS,
+  METRICS_SETTINGS,
   MFA_SETTINGS,
   REDIS_SETTINGS,
   REFRESH_KEY_SETTINGS,
 } from './latch.settings';
 import { MaintenanceModule } from './maintenance/maintenance.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** What is decided when the module is imported, not by the (possibly async) options. */
 export interface LatchModuleExtras {
@@ -69,6 +71,7 @@ export const SETTINGS_TOKENS = [
   MFA_SETTINGS,
   MAIL_SETTINGS,
   REDIS_SETTINGS,
+  METRICS_SETTINGS,
 ];
 
 /**
@@ -88,6 +91,7 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(MFA_SETTINGS, (s) => s.mfa),
   slice(MAIL_SETTINGS, (s) => s.mail),
   slice(REDIS_SETTINGS, (s) => s.redis),
+  slice(METRICS_SETTINGS, (s) => s.metrics),
 ];
 
 /**
@@ -113,6 +117,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
       AuthModule,
       AccountsModule,
       MaintenanceModule,
+      MetricsModule,
     ],
     providers: [
       ...(definition.providers ?? []),
@@ -120,7 +125,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
       HostRequirements,
       { provide: APP_FILTER, useClass: LatchProblemFilter },
     ],
-    exports: [LATCH_OPTIONS, ...SETTINGS_TOKENS, AuthModule],
+    exports: [LATCH_OPTIONS, ...SETTINGS_TOKENS, AuthModule, MetricsModule],
   };
 }
 

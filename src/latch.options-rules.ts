@@ -103,6 +103,10 @@ const RULES: Rule[] = [
   ['mail.resetTtl', int(1), POSITIVE],
   ['mail.interval', int(0), NOT_NEGATIVE],
   ['requireGuards', oneOf('latch', 'all'), 'must be latch or all'],
+  ['metrics.enabled', isBoolean, 'must be true or false'],
+  ['metrics.port', optional(int(0, 65535)), between(0, 65535)],
+  ['metrics.host', nonEmpty, 'must be a non-empty string'],
+  ['metrics.defaultMetrics', isBoolean, 'must be true or false'],
 ];
 
 const at = (settings: LatchSettings, path: string): unknown =>
@@ -135,6 +139,9 @@ export function checkLatchSettings(
     if (!settings.database.url && !hostDataSource) {
       refuse('database.url must be set in production (the embedded database is for development)');
     }
+  }
+  if (settings.metrics.port !== undefined && !settings.metrics.enabled) {
+    refuse('metrics.port is set but metrics.enabled is false');
   }
   checkKeyRing('refreshKey', settings.refreshKey, settings.production);
   checkKeyRing('mfa', settings.mfa, settings.production);

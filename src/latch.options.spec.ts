@@ -48,6 +48,12 @@ describe('LatchModule options', () => {
     });
     expect(settings.mail.appUrl).toBe('http://localhost:3000');
     expect(settings.requireGuards).toBe('latch');
+    expect(settings.metrics).toEqual({
+      enabled: false,
+      port: undefined,
+      host: '127.0.0.1',
+      defaultMetrics: true,
+    });
   });
 
   it('maps every environment variable onto its option', () => {
@@ -127,6 +133,12 @@ describe('LatchModule options', () => {
       'requireGuards of another kind',
       { requireGuards: 'some' as never },
       /requireGuards must be latch or all/,
+    ],
+    ['a metrics port out of range', { metrics: { port: 65536 } }, /metrics\.port must be/],
+    [
+      'a metrics port with metrics off',
+      { metrics: { enabled: false, port: 9464 } },
+      /metrics\.port is set but metrics\.enabled is false/,
     ],
     [
       'a string for a number',

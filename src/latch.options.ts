@@ -9,6 +9,7 @@ import type {
   KeyRingSettings,
   LatchSettings,
   MailSettings,
+  MetricsSettings,
   MfaSettings,
   RedisSettings,
 } from './latch.settings';
@@ -32,6 +33,7 @@ export interface LatchOptions {
   mail?: Partial<MailSettings>;
   redis?: RedisSettings;
   requireGuards?: 'latch' | 'all';
+  metrics?: Partial<MetricsSettings>;
 }
 
 const DEFAULT_DATA_DIR = './.data';
@@ -116,6 +118,12 @@ export function resolveLatchOptions(
     },
     redis: { url: options.redis?.url },
     requireGuards: options.requireGuards ?? 'latch',
+    metrics: {
+      enabled: options.metrics?.enabled ?? options.metrics?.port !== undefined,
+      port: options.metrics?.port,
+      host: options.metrics?.host ?? '127.0.0.1',
+      defaultMetrics: options.metrics?.defaultMetrics ?? true,
+    },
   };
   checkLatchSettings(settings, { hostDataSource });
   return settings;

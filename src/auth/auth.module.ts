@@ -134,6 +134,8 @@ const MINUTE_MS = 60_000;
     MfaModule,
     PasswordHasher,
     RevocationHooks,
+    // for the metrics (latch_revocation_listener_up)
+    RevocationListener,
     SessionRevoker,
     SessionsRepository,
     SessionsService,

@@ -40,6 +40,7 @@ export class EnvironmentVariables {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
   @IsOptional()
@@ -175,6 +176,15 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
   if (isProduction && parseTrustProxy(env.TRUST_PROXY) === true) {
     throw new ConfigurationError(
       'Invalid configuration: TRUST_PROXY=true (trust every hop, so any client can choose its own address) is refused when NODE_ENV=production; list the proxies (addresses or CIDR ranges) or give a hop count',
+    );
+  }
+  if (
+    env.METRICS_PORT !== undefined &&
+    env.METRICS_PORT !== 0 &&
+    env.METRICS_PORT === (env.PORT ?? 3000)
+  ) {
+    throw new ConfigurationError(
+      'Invalid configuration: METRICS_PORT must differ from PORT (metrics are never served on the API port)',
     );
   }
   for (const name of [

@@ -94,6 +94,7 @@ export function latchOptionsFromEnv(raw: NodeJS.ProcessEnv = process.env): Latch
       interval: seconds(env.AUTH_MAIL_INTERVAL),
     },
     redis: { url: env.REDIS_URL },
+    metrics: { port: int(env.METRICS_PORT), host: env.HOST },
   };
 }
 

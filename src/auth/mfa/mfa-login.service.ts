@@ -40,8 +40,10 @@ export class MfaLogin {
     if (!challenge) throw invalidMfaToken();
     let step: SecondStep | undefined;
     try {
-      step = await this.lockout.judge(challenge.email, (attempt) =>
-        this.judgeCode(challenge, dto, attempt, context),
+      step = await this.lockout.judge(
+        challenge.email,
+        (attempt) => this.judgeCode(challenge, dto, attempt, context),
+        'mfa',
       );
     } catch (error) {
       // No verdict (429, 503, the mfaToken spent meanwhile): the guess does not count.
@@ -59,7 +61,7 @@ export class MfaLogin {
       userId,
       sessionId: issued.sessionId,
       context,
-      detail: { amr: issued.amr.join(' ') },
+      detail: { method: 'mfa', amr: issued.amr.join(' ') },
     });
     return issued;
   }
