@@ -305,7 +305,8 @@ describe('metrics', () => {
 
     // Three mails due in an hour wait in the outbox; the gauge sees them at its next count.
     const pending = () => scrape(t).then((text) => sample(text, 'latch_mail_outbox_pending'));
-    expect(await pending()).toBe(0);
+    await eventually(drained, 10_000, 50);
+    await eventually(async () => (await pending()) === 0, OUTBOX_REFRESH_MS * 3, 200);
     await t.sql(
       `INSERT INTO mail_outbox (user_id, kind, recipient, params, next_attempt_at)
        SELECT $1, 'verify_email', $2, '{}', now() + interval '1 hour' FROM generate_series(1, 3)`,
