@@ -6,6 +6,7 @@
 
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
+const { clearInterval, setInterval } = require('node:timers');
 const os = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
@@ -23,6 +24,8 @@ const USAGE = `usage: node bench/metrics-overhead.js [--duration SECONDS] [--rou
 
   --duration N   measured seconds per side and round (default 3), after a 1 s warm-up
   --rounds N     ABBA rounds (default 3: off, on, on, off, then again); the median is reported
+  --scrape-every S  scrape the metrics-on process every S seconds while it is loaded (default
+                 1, as a Prometheus with scrape_interval: 1s; 0: never)
   --control      the same, with metrics off in both processes (an A/A run): how far apart two
                  identical processes measure on this machine right now
 
@@ -34,25 +37,27 @@ const CONNECTIONS = 50;
 const log = (message) => console.log(message);
 
 function parseArgs(argv) {
-  const options = { duration: 3, rounds: 3, control: false };
+  const options = { duration: 3, rounds: 3, control: false, scrapeEvery: 1 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => Number(inline ?? argv[++i]);
     if (flag === '--duration') options.duration = value();
     else if (flag === '--rounds') options.rounds = value();
     else if (flag === '--control') options.control = true;
+    else if (flag === '--scrape-every') options.scrapeEvery = value();
     else if (flag === '--help' || flag === '-h') options.help = true;
     else throw new Error(`unknown option ${argv[i]}\n\n${USAGE}`);
   }
   if (!(options.duration > 0 && options.duration <= 60)) throw new Error('--duration: 0 to 60 s');
+  if (!(options.scrapeEvery >= 0)) throw new Error('--scrape-every: seconds, 0 or more');
   if (!(Number.isInteger(options.rounds) && options.rounds >= 1 && options.rounds <= 10)) {
     throw new Error('--rounds: a whole number from 1 to 10');
   }
   return options;
 }
 
-/** GET /metrics once a second while a measured window lasts: a scraper's share of the cost. */
-function scrapeEverySecond(metricsPort) {
+/** GET /metrics every `seconds` while a measured window lasts: a scraper's share of the cost. */
+function scrapeEvery(seconds, metricsPort) {
   let scrapes = 0;
   let failures = 0;
   const timer = setInterval(() => {
@@ -65,7 +70,7 @@ function scrapeEverySecond(metricsPort) {
       },
     );
     req.on('error', () => failures++);
-  }, 1000);
+  }, seconds * 1000);
   return () => {
     clearInterval(timer);
     return { scrapes, failures };
@@ -120,13 +125,17 @@ async function main() {
       `${options.rounds} ABBA rounds; metrics off: pid ${off.latch.pid}, on: pid ${on.latch.pid} ` +
       (options.control
         ? '(control: metrics off in both)'
-        : `(METRICS_PORT ${on.metricsPort}, scraped every second)`),
+        : `(METRICS_PORT ${on.metricsPort}, ` +
+          (options.scrapeEvery > 0 ? `scraped every ${options.scrapeEvery} s)` : 'not scraped)')),
   );
 
   const windows = [];
   for (let round = 0; round < options.rounds; round++) {
     for (const instance of [off, on, on, off]) {
-      const stopScraping = instance.metricsPort ? scrapeEverySecond(instance.metricsPort) : null;
+      const stopScraping =
+        instance.metricsPort && options.scrapeEvery > 0
+          ? scrapeEvery(options.scrapeEvery, instance.metricsPort)
+          : null;
       const figures = await measure({
         port: instance.port,
         serverPid: instance.latch.pid,

@@ -4,11 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LatchMetrics } from './latch-metrics';
 import { httpMethod, UNMATCHED_ROUTE } from './metric-labels';
 
-interface Series {
-  requests: { inc(): void };
-  duration: { observe(seconds: number): void };
-}
-
 /**
  * latch_http_requests_total and latch_http_request_duration_seconds, from one Fastify
  * `onResponse` hook on the application's server: every route of the application (a host's
@@ -17,9 +12,6 @@ interface Series {
  */
 @Injectable()
 export class HttpMetrics implements OnModuleInit {
-  /** The labelled children by method, route and status: one Map lookup per request. */
-  private readonly series = new Map<string, Series>();
-
   constructor(
     private readonly metrics: LatchMetrics,
     private readonly adapterHost: HttpAdapterHost,
@@ -37,19 +29,11 @@ export class HttpMetrics implements OnModuleInit {
   }
 
   private observe(request: FastifyRequest, reply: FastifyReply): void {
-    const method = httpMethod(request.method);
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    const status = reply.statusCode;
-    const key = `${method} ${status} ${route}`;
-    let series = this.series.get(key);
-    if (!series) {
-      series = {
-        requests: this.metrics.httpRequests.labels(method, route, String(status)),
-        duration: this.metrics.httpDuration.labels(method, route),
-      };
-      this.series.set(key, series);
-    }
-    series.requests.inc();
-    series.duration.observe(reply.elapsedTime / 1000);
+    this.metrics.requests.observe(
+      httpMethod(request.method),
+      request.routeOptions.url ?? UNMATCHED_ROUTE,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   }
 }

@@ -9,9 +9,8 @@ import {
   REFRESH_OUTCOMES,
   REVOKED_REASONS,
 } from './metric-labels';
+import { RequestMetrics } from './request-metrics';
 
-/** Request latencies: a cached /auth/me answers in about a millisecond, a login in tens. */
-const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** argon2id at OWASP parameters is about 28 ms on an idle core; more under load. */
 const HASH_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5];
 
@@ -34,19 +33,7 @@ export class LatchMetrics {
   readonly registry = new Registry();
   readonly enabled: boolean;
 
-  readonly httpRequests = new Counter({
-    name: 'latch_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly httpDuration = new Histogram({
-    name: 'latch_http_request_duration_seconds',
-    help: 'Time from receiving a request to its response, by method and route template',
-    labelNames: ['method', 'route'] as const,
-    buckets: HTTP_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly requests = new RequestMetrics(this.registry);
   readonly logins = new Counter({
     name: 'latch_logins_total',
     help: 'Sign-in attempts by method and outcome',
