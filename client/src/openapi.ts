@@ -566,8 +566,11 @@ export interface components {
       current: boolean;
     };
     ChangePasswordDto: {
-      /** Format: password */
-      currentPassword: string;
+      /**
+       * Format: password
+       * @description required when the account has a password; omitted by one that has none yet
+       */
+      currentPassword?: string;
       /** Format: password */
       newPassword: string;
     };
