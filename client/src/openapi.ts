@@ -582,8 +582,11 @@ export interface components {
       current: boolean;
     };
     ChangePasswordDto: {
-      /** Format: password */
-      currentPassword: string;
+      /**
+       * Format: password
+       * @description required when the account has a password; omitted by one that has none yet
+       */
+      currentPassword?: string;
       /** Format: password */
       newPassword: string;
     };
@@ -1391,7 +1394,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description the user and everything they owned are deleted */
       204: {
@@ -1506,7 +1513,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new link is mailed (nothing when already verified) */
       202: {
@@ -2026,7 +2037,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {
