@@ -150,7 +150,7 @@ describe(`revocation feed (${shared ? 'two instances, one PostgreSQL' : 'embedde
     });
   });
 
-  describe('a revoked event within 1 s of each kind of revocation', () => {
+  describe('a revoked event within 1 s of each kind of revocation, made on A (on PostgreSQL, streamed by B)', () => {
     let stream: EventStream;
     let admin: { accessToken: string };
 
