@@ -193,6 +193,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/revocations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RevocationFeedController_revocations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/users/me': {
     parameters: {
       query?: never;
@@ -566,8 +582,11 @@ export interface components {
       current: boolean;
     };
     ChangePasswordDto: {
-      /** Format: password */
-      currentPassword: string;
+      /**
+       * Format: password
+       * @description required when the account has a password; omitted by one that has none yet
+       */
+      currentPassword?: string;
       /** Format: password */
       newPassword: string;
     };
@@ -1202,6 +1221,45 @@ export interface operations {
       };
     };
   };
+  RevocationFeedController_revocations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Server-Sent Events: one `snapshot` `{sessions: [{sid, until}]}`, then `revoked` `{sid, until}` within 1 s of each revocation on any instance, and a comment at least every 15 s */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description invalid_token: AUTH_FEED_TOKEN missing or wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description AUTH_FEED_TOKEN is not set */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description too many feed clients, or this instance cannot vouch for revocations now */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   UsersController_me: {
     parameters: {
       query?: never;
@@ -1336,7 +1394,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description the user and everything they owned are deleted */
       204: {
@@ -1451,7 +1513,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new link is mailed (nothing when already verified) */
       202: {
@@ -1971,7 +2037,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {

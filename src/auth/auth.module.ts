@@ -22,6 +22,10 @@ import { RevocationListener } from './revocation/revocation-listener';
 import { RevokedSessionSet } from './revocation/revoked-session-set';
 import { RevocationHooks } from './revocation/revocation-hooks';
 import { SessionRevoker } from './revocation/session-revoker';
+import { FeedPacing } from './revocation/feed/feed-pacing';
+import { FeedTokenGuard } from './revocation/feed/feed-token.guard';
+import { RevocationFeed } from './revocation/feed/revocation-feed';
+import { RevocationFeedController } from './revocation/feed/revocation-feed.controller';
 import {
   LogoutAccessTokenGuard,
   LogoutGuard,
@@ -37,6 +41,8 @@ import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenResponder } from './token-responder';
 import { MfaModule } from './mfa/mfa.module';
 import { UserCreationHooks } from './user-creation-hooks';
+import { UserCredentials } from './user-credentials';
+import { AccountOpening } from './account-opening';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokenStrategy } from './tokens/access-token.strategy';
@@ -85,7 +91,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, JwksController, RevocationFeedController],
   providers: [
     // tokens/
     AccessTokenIssuer,
@@ -105,6 +111,9 @@ const MINUTE_MS = 60_000;
     RevokedSessionSet,
     SessionRevoker,
     DeletedSessionsRepository,
+    RevocationFeed,
+    FeedPacing,
+    FeedTokenGuard,
     // sessions/ (with their refresh tokens)
     SessionsService,
     SessionPruning,
@@ -124,13 +133,14 @@ const MINUTE_MS = 60_000;
     GuardedRoutesCheck,
     TokenResponder,
     UserCreationHooks,
+    UserCredentials,
+    AccountOpening,
   ],
   exports: [
     AccessTokenGuard,
     AuthEventBus,
     CredentialsService,
     LoginLockout,
-    // SECOND_FACTOR, for the password reset (a never verified address loses its factors).
     MfaModule,
     PasswordHasher,
     RevocationHooks,
@@ -141,6 +151,8 @@ const MINUTE_MS = 60_000;
     SessionsService,
     TokenResponder,
     UserCreationHooks,
+    UserCredentials,
+    AccountOpening,
   ],
 })
 export class AuthModule {}

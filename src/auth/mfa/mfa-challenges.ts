@@ -36,7 +36,9 @@ export class MfaChallenges implements OnModuleInit {
   onModuleInit(): void {
     // A login half done before a password change, a reset or "sign out everywhere" must not
     // finish after it.
-    this.revocation.onAllSessionsEnded((userId) => this.challenges.deleteAllOfUser(userId));
+    this.revocation.onAllSessionsEnded((userId, manager) =>
+      this.challenges.deleteAllOfUser(userId, manager),
+    );
     // A challenge is useless once expired.
     this.pruners.register({
       name: 'mfaChallenges',
@@ -44,8 +46,11 @@ export class MfaChallenges implements OnModuleInit {
     });
   }
 
-  /** A token bound to the password just verified; undefined when it changed meanwhile. */
-  async issue(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
+  /**
+   * A token bound to the password just verified (null: to the password as it is now);
+   * undefined when it changed meanwhile.
+   */
+  async issue(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined> {
     const token = randomBytes(32).toString('base64url');
     const created = await this.challenges.create(
       userId,
