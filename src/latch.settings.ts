@@ -1,4 +1,5 @@
 import type { MailTransport } from './accounts/mail/mail-transport';
+import type { FederationSettings } from './auth/federation/federation-settings';
 
 /**
  * What Latch runs with once its options are resolved: every value present, defaults applied
@@ -19,6 +20,8 @@ export interface LatchSettings {
   mfa: MfaSettings;
   mail: MailSettings;
   redis: RedisSettings;
+  /** The identity providers and the service's external URL for their redirect URIs. */
+  federation: FederationSettings;
   /**
    * Which routes the start-up check requires to be guarded or `@Public()`: Latch's own
    * (`'latch'`, the default) or every route of the application (`'all'`).
@@ -110,3 +113,4 @@ export const REFRESH_KEY_SETTINGS = Symbol('REFRESH_KEY_SETTINGS');
 export const MFA_SETTINGS = Symbol('MFA_SETTINGS');
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
+export const FEDERATION_SETTINGS = Symbol('FEDERATION_SETTINGS');
