@@ -5,6 +5,9 @@ import type { KeyRingSettings, LatchSettings } from './latch.settings';
 
 type Check = (value: unknown) => boolean;
 
+/** What a Bearer header can carry (RFC 6750 b64token), long enough not to be guessed. */
+export const FEED_TOKEN = /^[A-Za-z0-9\-._~+/]{32,}=*$/;
+
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (value) =>
@@ -62,6 +65,13 @@ const RULES: Rule[] = [
   ['auth.refreshRateLimit', int(0), NOT_NEGATIVE],
   ['auth.lockoutThreshold', int(0), NOT_NEGATIVE],
   ['auth.requireVerifiedEmail', isBoolean, 'must be true or false'],
+  [
+    'auth.feedToken',
+    optional(matches(FEED_TOKEN)),
+    'must be at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+    true,
+  ],
+  ['auth.feedMaxClients', int(1, 10_000), between(1, 10_000)],
   ['auth.argon2Concurrency', int(1, 64), between(1, 64)],
   ['auth.argon2QueueLimit', int(0, 100_000), between(0, 100_000)],
   ['auth.argon2.memoryCost', int(8192, 1_048_576), between(8192, 1_048_576)],

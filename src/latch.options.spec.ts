@@ -76,6 +76,27 @@ describe('LatchModule options', () => {
     expect(settings.mfa.adminRequireMfa).toBe(true);
   });
 
+  it('takes the revocation feed token (32 characters or more) and its client cap', () => {
+    const token = 'f'.repeat(32);
+    const settings = latchSettingsFromEnv({ AUTH_FEED_TOKEN: token, AUTH_FEED_MAX_CLIENTS: '8' });
+    expect(settings.auth).toMatchObject({ feedToken: token, feedMaxClients: 8 });
+    expect(resolveLatchOptions({}).auth).toMatchObject({
+      feedToken: undefined,
+      feedMaxClients: 64,
+    });
+    for (const weak of ['f'.repeat(31), `${'f'.repeat(32)} x`]) {
+      const message = refusal({ auth: { feedToken: weak } });
+      expect(message).toMatch(
+        /^Invalid Latch options: auth\.feedToken must be at least 32 characters/,
+      );
+      expect(message).toContain('(value not shown)');
+      expect(() => latchOptionsFromEnv({ AUTH_FEED_TOKEN: weak })).toThrow(
+        /AUTH_FEED_TOKEN must be at least 32 characters .*\(value not shown\)$/,
+      );
+    }
+    expect(refusal({ auth: { feedMaxClients: 0 } })).toMatch(/auth\.feedMaxClients/);
+  });
+
   it('keeps the refresh cookie Secure in production whatever cookieSecure says', () => {
     const production = {
       production: true,

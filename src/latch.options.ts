@@ -80,6 +80,8 @@ export function resolveLatchOptions(
       requireVerifiedEmail: auth.requireVerifiedEmail ?? false,
       argon2Concurrency: auth.argon2Concurrency ?? cores,
       argon2QueueLimit: auth.argon2QueueLimit ?? 32 * cores,
+      feedToken: auth.feedToken,
+      feedMaxClients: auth.feedMaxClients ?? 64,
       argon2: {
         memoryCost: auth.argon2?.memoryCost ?? 19456,
         timeCost: auth.argon2?.timeCost ?? 2,

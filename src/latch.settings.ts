@@ -60,6 +60,10 @@ export interface AuthSettings {
   /** Hashes allowed to wait for a slot; beyond this, 503 at once. */
   argon2QueueLimit: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** The bearer of `GET /auth/revocations` (AUTH_FEED_TOKEN); unset: the route answers 404. */
+  feedToken?: string;
+  /** Open revocation feed streams per instance; past it, 503. */
+  feedMaxClients: number;
 }
 
 export interface JwtSettings {

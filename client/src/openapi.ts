@@ -193,6 +193,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/revocations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RevocationFeedController_revocations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/oidc/providers': {
     parameters: {
       query?: never;
@@ -1343,6 +1359,45 @@ export interface operations {
       };
     };
   };
+  RevocationFeedController_revocations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Server-Sent Events: one `snapshot` `{sessions: [{sid, until}]}`, then `revoked` `{sid, until}` within 1 s of each revocation on any instance, and a comment at least every 15 s */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description invalid_token: AUTH_FEED_TOKEN missing or wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description AUTH_FEED_TOKEN is not set */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description too many feed clients, or this instance cannot vouch for revocations now */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   FederationController_list: {
     parameters: {
       query?: never;
@@ -1702,7 +1757,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description the user and everything they owned are deleted */
       204: {
@@ -1817,7 +1876,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new link is mailed (nothing when already verified) */
       202: {
@@ -2337,7 +2400,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {

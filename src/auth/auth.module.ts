@@ -22,6 +22,10 @@ import { RevocationListener } from './revocation/revocation-listener';
 import { RevokedSessionSet } from './revocation/revoked-session-set';
 import { RevocationHooks } from './revocation/revocation-hooks';
 import { SessionRevoker } from './revocation/session-revoker';
+import { FeedPacing } from './revocation/feed/feed-pacing';
+import { FeedTokenGuard } from './revocation/feed/feed-token.guard';
+import { RevocationFeed } from './revocation/feed/revocation-feed';
+import { RevocationFeedController } from './revocation/feed/revocation-feed.controller';
 import {
   LogoutAccessTokenGuard,
   LogoutGuard,
@@ -87,7 +91,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, JwksController, RevocationFeedController],
   providers: [
     // tokens/
     AccessTokenIssuer,
@@ -107,6 +111,9 @@ const MINUTE_MS = 60_000;
     RevokedSessionSet,
     SessionRevoker,
     DeletedSessionsRepository,
+    RevocationFeed,
+    FeedPacing,
+    FeedTokenGuard,
     // sessions/ (with their refresh tokens)
     SessionsService,
     SessionPruning,

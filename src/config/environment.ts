@@ -19,6 +19,7 @@ import { isDuration, parseDuration } from './duration';
 import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
 import { parseKeyRing } from './key-ring';
 import { ConfigurationError } from './configuration-error';
+import { FEED_TOKEN } from '../latch.options-rules';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -88,6 +89,12 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10) AUTH_ARGON2_ITERATIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(16) AUTH_ARGON2_PARALLELISM?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(64) AUTH_ARGON2_CONCURRENCY?: number;
+  @IsOptional()
+  @Matches(FEED_TOKEN, {
+    message: 'must be at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+  })
+  AUTH_FEED_TOKEN?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) AUTH_FEED_MAX_CLIENTS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100_000) AUTH_ARGON2_QUEUE_LIMIT?: number;
 
   @IsOptional() @IsString() JWT_ISSUER?: string;

@@ -17,7 +17,9 @@ export class FederationPruning implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.revocation.onAllSessionsEnded((userId) => this.flows.deleteAllOfUser(userId));
+    this.revocation.onAllSessionsEnded((userId, manager) =>
+      this.flows.deleteAllOfUser(userId, manager),
+    );
     this.pruners.register(
       { name: 'oidcFlows', prune: (n) => this.flows.deleteExpired('flows', n) },
       { name: 'oidcCodes', prune: (n) => this.flows.deleteExpired('codes', n) },

@@ -107,11 +107,14 @@ export class OidcFlowsRepository {
     return rows[0]?.user_id;
   }
 
-  /** Voids every pending flow, code and ticket of a user (their sessions were all ended). */
-  async deleteAllOfUser(userId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM oidc_flows WHERE link_user_id = $1`, [userId]);
-    await this.dataSource.query(`DELETE FROM oidc_codes WHERE user_id = $1`, [userId]);
-    await this.dataSource.query(`DELETE FROM oidc_link_tickets WHERE user_id = $1`, [userId]);
+  /**
+   * Voids every pending flow, code and ticket of a user (their sessions were all ended), in
+   * the revocation's transaction.
+   */
+  async deleteAllOfUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM oidc_flows WHERE link_user_id = $1`, [userId]);
+    await manager.query(`DELETE FROM oidc_codes WHERE user_id = $1`, [userId]);
+    await manager.query(`DELETE FROM oidc_link_tickets WHERE user_id = $1`, [userId]);
   }
 
   /** Deletes up to `limit` expired rows of one table. */
