@@ -17,6 +17,8 @@ export interface IdTokenTamper {
   claims?: (claims: JWTPayload) => JWTPayload;
   /** Sign with a key the provider's JWKS does not hold (kid `unknown-key`). */
   unknownKey?: boolean;
+  /** Sign with the key rotate() published (kid `rotated-key`). */
+  rotatedKey?: boolean;
 }
 
 export interface OidcTestProvider {
@@ -29,6 +31,11 @@ export interface OidcTestProvider {
   /** The parameters of every successful token request (code_verifier, client_id, …). */
   tokenRequests: Record<string, unknown>[];
   tamper: IdTokenTamper | undefined;
+  /**
+   * Rotates the signing key as a provider does: its JWKS lists a new key beside the old one
+   * and ID tokens are signed with the new one (kid `rotated-key`).
+   */
+  rotate(): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,18 @@ export async function startOidcTestProvider(options: {
     use: 'sig',
   };
   const stranger = await generateKeyPair('RS256');
+  const rotated = await generateKeyPair('RS256', { extractable: true });
+  const publicJwk = (jwk: JWK) => {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = jwk;
+    return rest;
+  };
+  const rotatedJwk: JWK = {
+    ...(await exportJWK(rotated.publicKey)),
+    kid: 'rotated-key',
+    alg: 'RS256',
+    use: 'sig',
+  };
+  let keysRotated = false;
   const accounts = new Map<string, TestAccount>();
 
   const provider = new Provider(issuer, {
@@ -107,6 +126,10 @@ export async function startOidcTestProvider(options: {
     requests,
     tokenRequests,
     tamper: undefined,
+    rotate: () => {
+      keysRotated = true;
+      state.tamper = { rotatedKey: true };
+    },
     close: async () => {
       server.closeAllConnections();
       server.close();
@@ -117,6 +140,11 @@ export async function startOidcTestProvider(options: {
   handle = (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     requests.push(url);
+    if (url.pathname === '/jwks' && keysRotated) {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
+      res.end(JSON.stringify({ keys: [publicJwk(signingJwk), rotatedJwk] }));
+      return;
+    }
     if (url.pathname === '/token') {
       interceptToken(req, res);
       return;
@@ -147,10 +175,12 @@ export async function startOidcTestProvider(options: {
     const claims = tamper.claims
       ? tamper.claims(decodeJwt(json.id_token))
       : decodeJwt(json.id_token);
-    const key = tamper.unknownKey ? stranger.privateKey : privateKey;
-    json.id_token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: tamper.unknownKey ? 'unknown-key' : 'test-key' })
-      .sign(key);
+    const [key, kid] = tamper.unknownKey
+      ? [stranger.privateKey, 'unknown-key']
+      : tamper.rotatedKey
+        ? [rotated.privateKey, 'rotated-key']
+        : [privateKey, 'test-key'];
+    json.id_token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(key);
     return JSON.stringify(json);
   }
 
