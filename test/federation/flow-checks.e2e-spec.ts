@@ -251,6 +251,23 @@ describe('the sign-in flow refuses what it must', () => {
     });
   });
 
+  it('counts each start against the login budget (every start stores a flow)', async () => {
+    const limited = await startFederationWorld({ AUTH_LOGIN_RATE_LIMIT: '2' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect(
+          (await new FlowBrowser().request(`${limited.app.url}/auth/oidc/${PROVIDER_ID}`)).status,
+        ).toBe(302);
+      }
+      const refused = await limited.app.http.get(`/auth/oidc/${PROVIDER_ID}`);
+      expectProblem(refused, 429, 'too_many_requests');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.app.sql(`SELECT 1 FROM oidc_flows`)).toHaveLength(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers provider_error (back to the app) when the provider cannot be reached', async () => {
     const down = await startFederationWorld({
       AUTH_OIDC_PROVIDERS: `${PROVIDER_ID},down`,

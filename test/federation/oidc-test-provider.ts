@@ -58,7 +58,7 @@ export async function startOidcTestProvider(options: {
   await once(server, 'listening');
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const signingJwk: JWK = {
     ...(await exportJWK(privateKey)),
     kid: 'test-key',
@@ -67,9 +67,11 @@ export async function startOidcTestProvider(options: {
   };
   const stranger = await generateKeyPair('RS256');
   const rotated = await generateKeyPair('RS256', { extractable: true });
-  const publicJwk = (jwk: JWK) => {
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = jwk;
-    return rest;
+  const publicSigningJwk: JWK = {
+    ...(await exportJWK(publicKey)),
+    kid: 'test-key',
+    alg: 'RS256',
+    use: 'sig',
   };
   const rotatedJwk: JWK = {
     ...(await exportJWK(rotated.publicKey)),
@@ -142,7 +144,7 @@ export async function startOidcTestProvider(options: {
     requests.push(url);
     if (url.pathname === '/jwks' && keysRotated) {
       res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
-      res.end(JSON.stringify({ keys: [publicJwk(signingJwk), rotatedJwk] }));
+      res.end(JSON.stringify({ keys: [publicSigningJwk, rotatedJwk] }));
       return;
     }
     if (url.pathname === '/token') {

@@ -101,6 +101,8 @@ export class FederationController {
 
   @Get('oidc/:provider')
   @Public()
+  // Each start stores a flow row: counted like a login attempt, so it cannot fill the table.
+  @RateLimit('login')
   @ApiFoundResponse({
     description:
       'to the provider, with the `oidc_flow` cookie (HttpOnly, SameSite=Lax, Path=/auth/oidc, ' +
