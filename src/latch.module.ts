@@ -9,6 +9,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
+import { FederationModule } from './auth/federation/federation.module';
 import { ProblemException } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 import { DatabaseModule, type OwnConnection } from './database/database.module';
@@ -17,6 +18,7 @@ import { resolveLatchOptions, type LatchOptions } from './latch.options';
 import {
   AUTH_SETTINGS,
   DATABASE_SETTINGS,
+  FEDERATION_SETTINGS,
   JWT_SETTINGS,
   LATCH_SETTINGS,
   type LatchSettings,
@@ -72,6 +74,7 @@ export const SETTINGS_TOKENS = [
   MAIL_SETTINGS,
   REDIS_SETTINGS,
   METRICS_SETTINGS,
+  FEDERATION_SETTINGS,
 ];
 
 /**
@@ -92,6 +95,7 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(MAIL_SETTINGS, (s) => s.mail),
   slice(REDIS_SETTINGS, (s) => s.redis),
   slice(METRICS_SETTINGS, (s) => s.metrics),
+  slice(FEDERATION_SETTINGS, (s) => s.federation),
 ];
 
 /**
@@ -115,6 +119,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
         : [EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' })]),
       hostDataSource ? DatabaseModule.host() : DatabaseModule.own(extras.connection),
       AuthModule,
+      FederationModule,
       AccountsModule,
       MaintenanceModule,
       MetricsModule,

@@ -1,4 +1,5 @@
 import { ConfigurationError } from './config/configuration-error';
+import { federationProblems } from './auth/federation/federation-settings';
 import { parseKeyRing } from './config/key-ring';
 import type { KeyRingSettings, LatchSettings } from './latch.settings';
 
@@ -155,6 +156,8 @@ export function checkLatchSettings(
   }
   checkKeyRing('refreshKey', settings.refreshKey, settings.production);
   checkKeyRing('mfa', settings.mfa, settings.production);
+  const [federation] = federationProblems(settings.federation, settings.production);
+  if (federation) refuse(federation);
 }
 
 function checkKeyRing(name: string, ring: KeyRingSettings, production: boolean): void {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigurationError } from './config/configuration-error';
+import { type FederationOptions, resolveFederation } from './auth/federation/federation-settings';
 import { checkLatchSettings } from './latch.options-rules';
 import type {
   AuthSettings,
@@ -32,6 +33,8 @@ export interface LatchOptions {
   mfa?: Partial<MfaSettings>;
   mail?: Partial<MailSettings>;
   redis?: RedisSettings;
+  /** Sign-in with identity providers (OpenID Connect, GitHub). */
+  federation?: FederationOptions;
   requireGuards?: 'latch' | 'all';
   metrics?: Partial<MetricsSettings>;
 }
@@ -119,6 +122,7 @@ export function resolveLatchOptions(
       interval: mail.interval ?? 60,
     },
     redis: { url: options.redis?.url },
+    federation: resolveFederation(options.federation),
     requireGuards: options.requireGuards ?? 'latch',
     metrics: {
       enabled: options.metrics?.enabled ?? options.metrics?.port !== undefined,

@@ -1,4 +1,5 @@
 import type { MailTransport } from './accounts/mail/mail-transport';
+import type { FederationSettings } from './auth/federation/federation-settings';
 
 /**
  * What Latch runs with once its options are resolved: every value present, defaults applied
@@ -20,6 +21,8 @@ export interface LatchSettings {
   mail: MailSettings;
   redis: RedisSettings;
   metrics: MetricsSettings;
+  /** The identity providers and the service's external URL for their redirect URIs. */
+  federation: FederationSettings;
   /**
    * Which routes the start-up check requires to be guarded or `@Public()`: Latch's own
    * (`'latch'`, the default) or every route of the application (`'all'`).
@@ -128,3 +131,4 @@ export const MFA_SETTINGS = Symbol('MFA_SETTINGS');
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
 export const METRICS_SETTINGS = Symbol('METRICS_SETTINGS');
+export const FEDERATION_SETTINGS = Symbol('FEDERATION_SETTINGS');

@@ -12,6 +12,8 @@ export type User = Schemas['UserView'];
 export type MfaStatus = Schemas['MfaStatusResponse'];
 export type TotpEnrolment = Schemas['TotpEnrolmentResponse'];
 export type RecoveryCodes = Schemas['RecoveryCodesResponse'];
+export type IdentityProvider = Schemas['IdentityProviderResponse'];
+export type Identity = Schemas['IdentityResponse'];
 type Proof = Required<Schemas['MfaProofDto']>;
 /** A second factor: a TOTP code of 6 digits, or one recovery code; exactly one of them. */
 export type MfaProof = Pick<Proof, 'code'> | Pick<Proof, 'recoveryCode'>;
@@ -87,6 +89,12 @@ const REASONS = ['logout', 'no_session', 'mfa_token_invalid', ...FATAL];
 
 /** What `login()` resolves to: signed in, or a second factor is needed (`verifyMfa()`). */
 export type LoginResult = (TokenResponse & { mfaRequired: false }) | { mfaRequired: true };
+
+/**
+ * What `handleRedirect()` found in the fragment: a sign-in (as `login()` answers it), an
+ * identity linked, or nothing (undefined). A `#error=` rejects with that code.
+ */
+export type RedirectResult = LoginResult | { linked: string } | undefined;
 
 type Grant = Pick<TokenResponse, 'accessToken' | 'expiresIn' | 'sessionId'>;
 
@@ -396,9 +404,10 @@ export function createLatchClient(options: LatchClientOptions) {
     return data;
   }
 
-  async function login(body: LoginBody): Promise<LoginResult> {
+  /** A first step (a password, an identity provider's code): signed in, or a second step. */
+  async function firstStep(path: string, body: unknown): Promise<LoginResult> {
     try {
-      return Object.assign(await signIn<TokenResponse>('/auth/login', body), {
+      return Object.assign(await signIn<TokenResponse>(path, body), {
         mfaRequired: false as const,
       });
     } catch (error) {
@@ -413,6 +422,15 @@ export function createLatchClient(options: LatchClientOptions) {
       return { mfaRequired: true };
     }
   }
+
+  const login = (body: LoginBody) => firstStep('/auth/login', body);
+  const oidc = (provider: string) => `${base}/auth/oidc/${encodeURIComponent(provider)}`;
+  /** Sends the browser to a URL of the service (in Node: just answers it). */
+  const go = (url: string, returnTo = '/') => {
+    url += `${url.includes('?') ? '&' : '?'}returnTo=${encodeURIComponent(returnTo)}`;
+    if (browser) location.assign(url);
+    return url;
+  };
 
   /**
    * The second step of a login that answered `mfaRequired`: a TOTP code (`'123456'` or
@@ -489,6 +507,40 @@ export function createLatchClient(options: LatchClientOptions) {
     disableTotp: (proof: MfaProof) => call<void>('/auth/mfa/totp', 'DELETE', proof),
     /** A new set of recovery codes (needs a token from a login with the second factor). */
     newRecoveryCodes: () => call<RecoveryCodes>('/auth/mfa/recovery-codes', 'POST', {}),
+    /** The identity providers the service offers, for one button each. */
+    async providers() {
+      const response = await request('/auth/oidc/providers', 'GET');
+      if (!response.ok) throw await failure(response);
+      return (await response.json()) as IdentityProvider[];
+    },
+    /** Sends the browser to the provider; it comes back to `returnTo` (a path of the app). */
+    signInWith: (provider: string, { returnTo = '/' } = {}) => go(oidc(provider), returnTo),
+    /**
+     * On the page the provider sent the browser back to: reads `#code`, `#linked` or `#error`,
+     * clears the fragment, and exchanges a code as `login()` does (`mfaRequired`, then
+     * `verifyMfa()`). `hash` defaults to `location.hash`.
+     */
+    async handleRedirect(hash = browser ? location.hash : ''): Promise<RedirectResult> {
+      const found = new URLSearchParams(hash.replace(/^#/, ''));
+      const [code, linked, error] = ['code', 'linked', 'error'].map((key) => found.get(key));
+      if (!code && !linked && !error) return undefined;
+      // the one-time code leaves the address bar (and the history) at once
+      if (browser) history.replaceState(history.state, '', location.pathname + location.search);
+      if (error) throw new LatchError(400, error);
+      return linked ? { linked } : firstStep('/auth/oidc/exchange', { code });
+    },
+    /** Sends the signed-in user's browser to link a provider account; back to `returnTo`. */
+    async linkProvider(provider: string, { returnTo = '/' } = {}) {
+      const { url } = await call<{ url: string }>(
+        `/auth/oidc/${encodeURIComponent(provider)}/link`,
+        'POST',
+        {},
+      );
+      return go(url, returnTo);
+    },
+    identities: () => call<Identity[]>('/auth/identities'),
+    unlinkIdentity: (id: string) =>
+      call<void>(`/auth/identities/${encodeURIComponent(id)}`, 'DELETE'),
     /** Refresh now (single flight); rejects with a LatchError when it cannot. */
     refresh,
     /** Stops timers and the cross-tab channel. */

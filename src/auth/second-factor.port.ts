@@ -16,9 +16,14 @@ export interface SecondFactor {
    * Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa, bound
    * to the password hash just verified (the step opens no session once the password has
    * changed); undefined when it changed already. Null: a first step that was not a password
-   * (an identity provider), bound to the password as it is now.
+   * (an identity provider), bound to the password as it is now. `firstStep`: the `amr` of
+   * that first step (default `["pwd"]`), which the second step's session starts from.
    */
-  challenge(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined>;
+  challenge(
+    userId: string,
+    verifiedPasswordHash: string | null,
+    firstStep?: string[],
+  ): Promise<string | undefined>;
 }
 
 export const SECOND_FACTOR = Symbol('SECOND_FACTOR');

@@ -10,6 +10,14 @@ function levelForStatus(statusCode: number): Level {
 }
 
 /**
+ * Query parameters that carry a credential (an identity provider's authorization code and
+ * state, a one-time link ticket): their values are left out of the request line.
+ */
+const SECRET_QUERY = /([?&](?:code|state|link|id_token|access_token)=)[^&#]*/g;
+export const loggableUrl = (url: string) =>
+  url.includes('?') ? url.replace(SECRET_QUERY, '$1[redacted]') : url;
+
+/**
  * One line closes each request, written by a Fastify hook only when its level is enabled.
  * Lines logged about a request carry its `reqId`, passed explicitly (the error filter, the
  * ClientContext handed to services). Not through AsyncLocalStorage: on Node 20 its promise
@@ -25,7 +33,7 @@ export function installRequestLogging(fastify: FastifyInstance): void {
         {
           reqId: request.id,
           method: request.method,
-          url: request.url,
+          url: loggableUrl(request.url),
           statusCode: reply.statusCode,
           responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
         },

@@ -138,6 +138,18 @@ export class EnvironmentVariables {
   @IsOptional() @IsDuration() AUTH_VERIFY_TTL?: string;
   @IsOptional() @IsDuration() AUTH_RESET_TTL?: string;
   @IsOptional() @IsDuration() AUTH_MAIL_INTERVAL?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s?#]+$/, {
+    message: 'must be an http:// or https:// URL without query or fragment',
+  })
+  PUBLIC_URL?: string;
+  /** The per-provider AUTH_OIDC_<ID>_* variables are checked by config/oidc-providers.ts. */
+  @IsOptional()
+  @Matches(/^\s*[a-z0-9-]{1,32}\s*(,\s*[a-z0-9-]{1,32}\s*)*$/, {
+    message: 'must be a comma-separated list of ids of [a-z0-9-]{1,32}',
+  })
+  AUTH_OIDC_PROVIDERS?: string;
 }
 
 export { ConfigurationError };

@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { type LatchOptions, resolveLatchOptions } from '../latch.options';
 import { parseDuration } from './duration';
 import { validateEnvironment } from './environment';
+import { federationFromEnv } from './oidc-providers';
 import { parseTrustProxy } from './trust-proxy';
 
 /** `true`/`1` and `false`/`0`, as the validation accepts them; unset: undefined. */
@@ -97,6 +98,7 @@ export function latchOptionsFromEnv(raw: NodeJS.ProcessEnv = process.env): Latch
     },
     redis: { url: env.REDIS_URL },
     metrics: { port: int(env.METRICS_PORT), host: env.HOST },
+    federation: federationFromEnv(raw, production),
   };
 }
 

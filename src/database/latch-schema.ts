@@ -14,6 +14,11 @@ import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-Add
 import { AddMailOutboxDoneIndex1796500000000 } from '../../migrations/1796500000000-AddMailOutboxDoneIndex';
 import { BindMfaChallengesToPassword1796500001000 } from '../../migrations/1796500001000-BindMfaChallengesToPassword';
 import { AllowUsersWithoutPassword1796600000000 } from '../../migrations/1796600000000-AllowUsersWithoutPassword';
+import { CreateIdentities1796800000000 } from '../../migrations/1796800000000-CreateIdentities';
+import { CreateOidcFlows1796800001000 } from '../../migrations/1796800001000-CreateOidcFlows';
+import { AddMfaChallengeFirstStep1796800002000 } from '../../migrations/1796800002000-AddMfaChallengeFirstStep';
+import { Identity } from '../auth/federation/identity.entity';
+import { OidcCode, OidcFlow, OidcLinkTicket } from '../auth/federation/oidc-flow.entities';
 import { LinkToken } from '../accounts/links/link-token.entity';
 import { MailOutboxEntry } from '../accounts/mail/mail-outbox.entity';
 import { AuthEventRecord } from '../auth/events/auth-event.entity';
@@ -43,6 +48,10 @@ export const latchEntities = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  Identity,
+  OidcFlow,
+  OidcCode,
+  OidcLinkTicket,
 ];
 
 export const latchMigrations = [
@@ -62,4 +71,7 @@ export const latchMigrations = [
   AddMailOutboxDoneIndex1796500000000,
   BindMfaChallengesToPassword1796500001000,
   AllowUsersWithoutPassword1796600000000,
+  CreateIdentities1796800000000,
+  CreateOidcFlows1796800001000,
+  AddMfaChallengeFirstStep1796800002000,
 ];

@@ -108,6 +108,24 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
          ('\\x02', $1, now() + interval '5 minutes', now())`,
       [userId],
     );
+    // Sign-in flows, one-time codes and link tickets of identity providers: expired, live.
+    await t.sql(
+      `INSERT INTO oidc_flows (state_hash, provider, browser_hash, return_to, expires_at) VALUES
+         ('\\x01', 'p', '\\x01', '/', now() - interval '1 minute'),
+         ('\\x02', 'p', '\\x02', '/', now() + interval '5 minutes')`,
+    );
+    await t.sql(
+      `INSERT INTO oidc_codes (code_hash, provider, subject, user_id, expires_at) VALUES
+         ('\\x01', 'p', 's', $1, now() - interval '1 minute'),
+         ('\\x02', 'p', 's', $1, now() + interval '1 minute')`,
+      [userId],
+    );
+    await t.sql(
+      `INSERT INTO oidc_link_tickets (ticket_hash, provider, user_id, expires_at) VALUES
+         ('\\x01', 'p', $1, now() - interval '1 minute'),
+         ('\\x02', 'p', $1, now() + interval '5 minutes')`,
+      [userId],
+    );
 
     const result = await t.app.get(CleanupService).runOnce();
 
@@ -141,6 +159,13 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
 
     const challenges = await t.sql(`SELECT encode(token_hash, 'hex') AS h FROM mfa_challenges`);
     expect(challenges).toEqual([{ h: '02' }]);
+    for (const [table, key] of [
+      ['oidc_flows', 'state_hash'],
+      ['oidc_codes', 'code_hash'],
+      ['oidc_link_tickets', 'ticket_hash'],
+    ]) {
+      expect(await t.sql(`SELECT encode(${key}, 'hex') AS h FROM ${table}`)).toEqual([{ h: '02' }]);
+    }
 
     expect(result).toEqual({
       sessions: 3,
@@ -151,6 +176,9 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       mfaChallenges: 1,
       linkTokens: 0,
       mailOutbox: 0,
+      oidcFlows: 1,
+      oidcCodes: 1,
+      oidcLinkTickets: 1,
     });
 
     // Nothing left to do on a second run; the live user is untouched.
@@ -163,6 +191,9 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       mfaChallenges: 0,
       linkTokens: 0,
       mailOutbox: 0,
+      oidcFlows: 0,
+      oidcCodes: 0,
+      oidcLinkTickets: 0,
     });
     expect((await t.http.get('/auth/me', { token: user.accessToken })).status).toBe(200);
     expect((await t.http.post('/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(

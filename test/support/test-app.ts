@@ -27,6 +27,8 @@ export interface StartOptions {
   rootModule?: Type;
   /** Runs after the modules are built (database connected, migrated) and before start-up hooks. */
   beforeInit?: () => Promise<void>;
+  /** Listen on this port instead of a random one (a URL the app must know beforehand). */
+  port?: number;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   try {
     app = await createApp(options.rootModule);
     await options.beforeInit?.();
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];

@@ -145,7 +145,49 @@ function showRecoveryCodes(codes: string[]) {
   $('mfa-codes').hidden = false;
 }
 
-const loadAll = () => run(() => Promise.all([whoAmI(), loadNotes(), loadSessions(), loadMfa()]));
+// identity providers: a button each to sign in (signed out) or to link (signed in)
+const providers = latch.providers().catch(() => []);
+const button = (id: string, text: string, onclick: () => unknown) => {
+  const element = document.createElement('button');
+  element.id = id;
+  element.textContent = text;
+  element.onclick = () => void run(() => Promise.resolve(onclick()));
+  return element;
+};
+void providers.then((list) =>
+  $('providers').replaceChildren(
+    ...list.map((p) =>
+      button(`signin-${p.id}`, `Sign in with ${p.name}`, () => latch.signInWith(p.id)),
+    ),
+  ),
+);
+
+async function loadIdentities() {
+  const [identities, list] = await Promise.all([latch.identities(), providers]);
+  const nameOf = (id: string) => list.find((p) => p.id === id)?.name ?? id;
+  $('identities').replaceChildren(
+    ...identities.map((identity) => {
+      const item = document.createElement('li');
+      item.dataset.provider = identity.provider;
+      item.textContent = `${nameOf(identity.provider)} · ${identity.email ?? 'no address'} · linked ${new Date(identity.linkedAt).toLocaleString()} `;
+      item.append(
+        button(`unlink-${identity.id}`, 'unlink', async () => {
+          await latch.unlinkIdentity(identity.id);
+          await loadIdentities();
+        }),
+      );
+      return item;
+    }),
+  );
+  $('link-providers').replaceChildren(
+    ...list.map((p) =>
+      button(`link-${p.id}`, `Link ${p.name}`, () => latch.linkProvider(p.id, { returnTo: '/' })),
+    ),
+  );
+}
+
+const loadAll = () =>
+  run(() => Promise.all([whoAmI(), loadNotes(), loadSessions(), loadMfa(), loadIdentities()]));
 
 const form = (id: string) => new FormData($<HTMLFormElement>(id));
 const field = (data: FormData, name: string) => {
@@ -255,4 +297,14 @@ $<HTMLFormElement>('password-form').onsubmit = (event) => {
 };
 
 latch.onChange(show);
-void latch.ready.then(() => show());
+void latch.ready.then(async () => {
+  show();
+  // back from an identity provider: #code (signs in), #linked or #error in the fragment
+  await run(async () => {
+    const result = await latch.handleRedirect();
+    if (result && 'linked' in result) {
+      $('error').textContent = `linked ${result.linked}`;
+      await loadIdentities();
+    }
+  });
+});

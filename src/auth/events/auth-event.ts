@@ -30,6 +30,10 @@ export const AUTH_EVENT_TYPES = [
   /** A wrong code: at confirm, at the second step of a login, or to turn TOTP off. */
   'mfa_failed',
   'recovery_code_used',
+  // Identity providers (v1.2), spelled as docs/api.md lists them.
+  'oidc_login',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

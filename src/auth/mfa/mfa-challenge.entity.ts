@@ -20,4 +20,7 @@ export class MfaChallenge {
   @Column('timestamptz', { name: 'used_at', nullable: true }) usedAt!: Date | null;
   /** The user's `password_changed_at` when the password was verified: the session opens only while it holds. */
   @Column('timestamptz', { name: 'password_changed_at' }) passwordChangedAt!: Date;
+  /** The `amr` of the step that started it: the second step's session starts from these. */
+  @Column('text', { name: 'first_step', array: true, default: () => "'{pwd}'" })
+  firstStep!: string[];
 }

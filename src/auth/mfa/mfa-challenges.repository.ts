@@ -7,6 +7,8 @@ export interface LiveChallengeRow {
   email: string;
   /** The password the challenge was started with, as PostgreSQL's text (microseconds kept). */
   password_changed_at: string;
+  /** The `amr` of the step that started it (`{pwd}`, or `{fed}` after an identity provider). */
+  first_step: string[];
 }
 
 /**
@@ -27,16 +29,19 @@ export class MfaChallengesRepository {
     hash: Buffer,
     ttlSeconds: number,
     verifiedPasswordHash: string | null,
+    firstStep: string[],
   ): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `WITH owner AS (
          SELECT id, password_changed_at FROM users
          WHERE id = $2 AND ($4::text IS NULL OR password_hash = $4::text) FOR SHARE)
-       INSERT INTO mfa_challenges (token_hash, user_id, expires_at, password_changed_at)
-       SELECT $1, owner.id, now() + make_interval(secs => $3::float8), owner.password_changed_at
+       INSERT INTO mfa_challenges
+         (token_hash, user_id, expires_at, password_changed_at, first_step)
+       SELECT $1, owner.id, now() + make_interval(secs => $3::float8),
+         owner.password_changed_at, $5::text[]
        FROM owner
        RETURNING 1`,
-      [hash, userId, ttlSeconds, verifiedPasswordHash],
+      [hash, userId, ttlSeconds, verifiedPasswordHash, firstStep],
     );
     return rows.length > 0;
   }
@@ -52,7 +57,8 @@ export class MfaChallengesRepository {
        FROM users u
        WHERE c.token_hash = $1 AND u.id = c.user_id
          AND c.used_at IS NULL AND c.failures < $2 AND c.expires_at > now()
-       RETURNING c.user_id, u.email, c.password_changed_at::text AS password_changed_at`,
+       RETURNING c.user_id, u.email, c.password_changed_at::text AS password_changed_at,
+         c.first_step`,
       [hash, maxGuesses],
     );
     return rows[0];

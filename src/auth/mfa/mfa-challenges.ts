@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { PrunerRegistry } from '../../maintenance/pruner-registry';
 import { RevocationHooks } from '../revocation/revocation-hooks';
+import { AMR_PASSWORD } from '../tokens/access-token-claims';
 import { LiveChallengeRow, MfaChallengesRepository } from './mfa-challenges.repository';
 
 /** docs/api.md: an mfaToken lives 5 minutes and survives 4 wrong codes; the 5th voids it. */
@@ -50,13 +51,18 @@ export class MfaChallenges implements OnModuleInit {
    * A token bound to the password just verified (null: to the password as it is now);
    * undefined when it changed meanwhile.
    */
-  async issue(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined> {
+  async issue(
+    userId: string,
+    verifiedPasswordHash: string | null,
+    firstStep: string[] = AMR_PASSWORD,
+  ): Promise<string | undefined> {
     const token = randomBytes(32).toString('base64url');
     const created = await this.challenges.create(
       userId,
       hashOf(token)!,
       MFA_TOKEN_TTL_SECONDS,
       verifiedPasswordHash,
+      firstStep,
     );
     return created ? token : undefined;
   }

@@ -5,7 +5,7 @@ import { AuthEventBus } from '../events/auth-event-bus';
 import { LoginAttempt, LoginLockout, right, Verdict, wrong } from '../passwords/login-lockout';
 import { IssuedRefreshToken } from '../refresh/issued-refresh-token';
 import { SessionsService } from '../sessions/sessions.service';
-import { AMR_RECOVERY_CODE, AMR_TOTP } from '../tokens/access-token-claims';
+import { secondStepAmr } from '../tokens/access-token-claims';
 import { FoundChallenge, MfaChallenges } from './mfa-challenges';
 import { invalidMfaCode, invalidMfaToken } from './mfa-errors';
 import { MfaLoginDto } from './mfa.dto';
@@ -79,7 +79,7 @@ export class MfaLogin {
       if (!kind) return undefined;
       // Throwing rolls the spent code back: a lost race for the mfaToken costs no code.
       if (!(await this.challenges.consume(challenge, manager))) throw invalidMfaToken();
-      const amr = kind === 'otp' ? AMR_TOTP : AMR_RECOVERY_CODE;
+      const amr = secondStepAmr(challenge.first_step, kind);
       const opened = await this.sessions.open(userId, context, {
         manager,
         amr,

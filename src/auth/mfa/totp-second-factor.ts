@@ -30,8 +30,12 @@ export class TotpSecondFactor implements SecondFactor, OnModuleInit {
     return this.factors.isEnabled(userId, manager);
   }
 
-  challenge(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined> {
-    return this.challenges.issue(userId, verifiedPasswordHash);
+  challenge(
+    userId: string,
+    verifiedPasswordHash: string | null,
+    firstStep?: string[],
+  ): Promise<string | undefined> {
+    return this.challenges.issue(userId, verifiedPasswordHash, firstStep);
   }
 
   private async removeAll(userId: string, manager: EntityManager): Promise<void> {

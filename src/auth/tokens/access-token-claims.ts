@@ -19,3 +19,15 @@ export interface AccessTokenClaims {
 export const AMR_PASSWORD = ['pwd'];
 export const AMR_TOTP = ['pwd', 'otp', 'mfa'];
 export const AMR_RECOVERY_CODE = ['pwd', 'mfa'];
+/** A sign-in with an identity provider (RFC 8176's `fed`: federated authentication). */
+export const AMR_FEDERATED = ['fed'];
+
+/**
+ * A second step's session: the first step's factors, then `otp` for a TOTP code, then `mfa`
+ * (`["pwd", "otp", "mfa"]`, `["fed", "mfa"]` after a recovery code).
+ */
+export const secondStepAmr = (firstStep: string[], kind: 'otp' | 'recovery_code'): string[] => [
+  ...firstStep,
+  ...(kind === 'otp' ? ['otp'] : []),
+  'mfa',
+];
