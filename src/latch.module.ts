@@ -22,6 +22,7 @@ import {
   type LatchSettings,
   MAIL_SETTINGS,
   MFA_SETTINGS,
+  PASSKEY_SETTINGS,
   REDIS_SETTINGS,
   REFRESH_KEY_SETTINGS,
 } from './latch.settings';
@@ -68,6 +69,7 @@ export const SETTINGS_TOKENS = [
   REFRESH_KEY_SETTINGS,
   MFA_SETTINGS,
   MAIL_SETTINGS,
+  PASSKEY_SETTINGS,
   REDIS_SETTINGS,
 ];
 
@@ -87,6 +89,7 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(REFRESH_KEY_SETTINGS, (s) => s.refreshKey),
   slice(MFA_SETTINGS, (s) => s.mfa),
   slice(MAIL_SETTINGS, (s) => s.mail),
+  slice(PASSKEY_SETTINGS, (s) => s.passkeys),
   slice(REDIS_SETTINGS, (s) => s.redis),
 ];
 

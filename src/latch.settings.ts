@@ -18,6 +18,7 @@ export interface LatchSettings {
   refreshKey: KeyRingSettings;
   mfa: MfaSettings;
   mail: MailSettings;
+  passkeys: PasskeySettings;
   redis: RedisSettings;
   /**
    * Which routes the start-up check requires to be guarded or `@Public()`: Latch's own
@@ -97,6 +98,18 @@ export interface MailSettings {
   interval: number;
 }
 
+/** WebAuthn (docs/passkeys.md): who the relying party is, and which pages may use it. */
+export interface PasskeySettings {
+  /** The relying-party id: a registrable domain suffix of every origin (default APP_URL's host). */
+  rpId: string;
+  /** Shown by the authenticator. */
+  rpName: string;
+  /** Origins accepted in `clientDataJSON.origin`. */
+  origins: string[];
+  /** Passkeys per account. */
+  limit: number;
+}
+
 export interface RedisSettings {
   /** Shared rate-limit counters; unset: in memory, per instance. */
   url?: string;
@@ -109,4 +122,5 @@ export const JWT_SETTINGS = Symbol('JWT_SETTINGS');
 export const REFRESH_KEY_SETTINGS = Symbol('REFRESH_KEY_SETTINGS');
 export const MFA_SETTINGS = Symbol('MFA_SETTINGS');
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
+export const PASSKEY_SETTINGS = Symbol('PASSKEY_SETTINGS');
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');

@@ -13,6 +13,10 @@ import { CreateDeletedSessions1796300000000 } from '../../migrations/17963000000
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
 import { AddMailOutboxDoneIndex1796500000000 } from '../../migrations/1796500000000-AddMailOutboxDoneIndex';
 import { BindMfaChallengesToPassword1796500001000 } from '../../migrations/1796500001000-BindMfaChallengesToPassword';
+import { CreatePasskeys1796700000000 } from '../../migrations/1796700000000-CreatePasskeys';
+import { PasskeyChallenge } from '../auth/passkeys/passkey-challenge.entity';
+import { Passkey } from '../auth/passkeys/passkey.entity';
+import { PasskeyUserHandle } from '../auth/passkeys/passkey-user-handle.entity';
 import { LinkToken } from '../accounts/links/link-token.entity';
 import { MailOutboxEntry } from '../accounts/mail/mail-outbox.entity';
 import { AuthEventRecord } from '../auth/events/auth-event.entity';
@@ -42,6 +46,9 @@ export const latchEntities = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  PasskeyUserHandle,
+  Passkey,
+  PasskeyChallenge,
 ];
 
 export const latchMigrations = [
@@ -60,4 +67,5 @@ export const latchMigrations = [
   AddSecondFactor1796400000000,
   AddMailOutboxDoneIndex1796500000000,
   BindMfaChallengesToPassword1796500001000,
+  CreatePasskeys1796700000000,
 ];

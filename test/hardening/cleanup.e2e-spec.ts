@@ -149,6 +149,7 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       authEvents: 1,
       deletedSessions: 0,
       mfaChallenges: 1,
+      passkeyChallenges: 0,
       linkTokens: 0,
       mailOutbox: 0,
     });
@@ -161,6 +162,7 @@ describe('cleanup (AUTH_RETENTION=1h)', () => {
       authEvents: 0,
       deletedSessions: 0,
       mfaChallenges: 0,
+      passkeyChallenges: 0,
       linkTokens: 0,
       mailOutbox: 0,
     });

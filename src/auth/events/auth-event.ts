@@ -30,6 +30,12 @@ export const AUTH_EVENT_TYPES = [
   /** A wrong code: at confirm, at the second step of a login, or to turn TOTP off. */
   'mfa_failed',
   'recovery_code_used',
+  // Passkeys (v1.2), spelled as docs/api.md lists them.
+  'passkey_added',
+  'passkey_removed',
+  'passkey_login',
+  /** A valid signature whose counter did not grow: the authenticator may have been cloned. */
+  'passkey_clone_suspected',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 
