@@ -566,8 +566,11 @@ export interface components {
       current: boolean;
     };
     ChangePasswordDto: {
-      /** Format: password */
-      currentPassword: string;
+      /**
+       * Format: password
+       * @description required when the account has a password; omitted by one that has none yet
+       */
+      currentPassword?: string;
       /** Format: password */
       newPassword: string;
     };
@@ -1336,7 +1339,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description the user and everything they owned are deleted */
       204: {
@@ -1451,7 +1458,11 @@ export interface operations {
       path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       /** @description a new link is mailed (nothing when already verified) */
       202: {
@@ -1971,7 +1982,11 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
     responses: {
       204: {
         headers: {

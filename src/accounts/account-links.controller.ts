@@ -1,3 +1,4 @@
+import { EmptyBodyDto } from '../common/empty-body.dto';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiServiceUnavailableResponse,
@@ -49,6 +50,7 @@ export class AccountLinksController {
   async sendVerification(
     @CurrentUser() principal: Principal,
     @Client() client: ClientContext,
+    @Body() _body: EmptyBodyDto,
   ): Promise<void> {
     await this.verification.send(principal, client);
   }

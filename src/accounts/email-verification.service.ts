@@ -25,15 +25,19 @@ export class EmailVerificationService implements OnModuleInit {
     private readonly creationHooks: UserCreationHooks,
   ) {}
 
-  /** Every registration queues a verification mail in its own transaction. */
+  /**
+   * Every registration of an address not yet proven (an identity provider may vouch for one)
+   * queues a verification mail in its own transaction.
+   */
   onModuleInit(): void {
-    this.creationHooks.add((user, manager) =>
-      this.linkMailer.issue(manager, {
+    this.creationHooks.add(async (user, manager) => {
+      if (user.emailVerified) return;
+      await this.linkMailer.issue(manager, {
         userId: user.id,
         kind: 'verify_email',
         recipient: user.email,
-      }),
-    );
+      });
+    });
   }
 
   /** After the registration committed: send its mail now, and record it. */

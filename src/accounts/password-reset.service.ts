@@ -1,11 +1,11 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClientContext } from '../auth/client-context';
 import { AuthEventBus } from '../auth/events/auth-event-bus';
 import { LoginLockout } from '../auth/passwords/login-lockout';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { SessionRevoker } from '../auth/revocation/session-revoker';
-import { SECOND_FACTOR, type SecondFactor } from '../auth/second-factor.port';
+import { UserCredentials } from '../auth/user-credentials';
 import { ProblemException } from '../common/problem';
 import { UsersRepository } from '../users/users.repository';
 import { invalidLink, LinkMailer } from './links/link-mailer';
@@ -36,7 +36,7 @@ export class PasswordResetService {
     private readonly revoker: SessionRevoker,
     private readonly lockout: LoginLockout,
     private readonly events: AuthEventBus,
-    @Inject(SECOND_FACTOR) private readonly secondFactor: SecondFactor,
+    private readonly credentials: UserCredentials,
   ) {}
 
   /**
@@ -90,7 +90,7 @@ export class PasswordResetService {
   /**
    * Sets the password, marks the address verified (the link proved it) and spends every
    * pending link of the user (reset, verification, e-mail change) in one transaction, with
-   * every second factor when the address had never been verified; then ends every session of the user on every
+   * every other credential when the address had never been verified; then ends every session of the user on every
    * instance and clears the lockout.
    */
   async reset(dto: ResetPasswordDto, context: ClientContext): Promise<void> {
@@ -106,8 +106,9 @@ export class PasswordResetService {
       await this.links.spendAllOfUser(manager, spent.user_id);
       const before = await this.users.lockById(manager, spent.user_id);
       if (!before) return null;
-      // Whoever set up a second factor of a never verified address had not proved it.
-      if (!before.emailVerified) await this.secondFactor.removeAll(before.id, manager);
+      // Whoever set up a second factor, a passkey or a linked identity of a never verified
+      // address had not proved it.
+      if (!before.emailVerified) await this.credentials.removeAllOf(before.id, manager);
       return this.users.resetPassword(manager, spent.user_id, passwordHash);
     });
     if (!user) throw invalidLink();

@@ -1,3 +1,4 @@
+import { EmptyBodyDto } from '../common/empty-body.dto';
 import {
   Body,
   Controller,
@@ -121,6 +122,7 @@ export class UsersController {
   remove(
     @CurrentUser() principal: Principal,
     @Param('id') id: string,
+    @Body() _body: EmptyBodyDto,
     @Client() client: ClientContext,
   ): Promise<void> {
     return this.administration.delete(principal, id, client);

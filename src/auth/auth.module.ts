@@ -38,6 +38,8 @@ import { TokenResponder } from './token-responder';
 import { MfaModule } from './mfa/mfa.module';
 import { PasskeysModule } from './passkeys/passkeys.module';
 import { UserCreationHooks } from './user-creation-hooks';
+import { UserCredentials } from './user-credentials';
+import { AccountOpening } from './account-opening';
 import { AccessTokenIssuer } from './tokens/access-token-issuer';
 import { AccessTokenGuard } from './tokens/access-token.guard';
 import { AccessTokenStrategy } from './tokens/access-token.strategy';
@@ -126,13 +128,14 @@ const MINUTE_MS = 60_000;
     GuardedRoutesCheck,
     TokenResponder,
     UserCreationHooks,
+    UserCredentials,
+    AccountOpening,
   ],
   exports: [
     AccessTokenGuard,
     AuthEventBus,
     CredentialsService,
     LoginLockout,
-    // SECOND_FACTOR, for the password reset (a never verified address loses its factors).
     MfaModule,
     PasswordHasher,
     RevocationHooks,
@@ -141,6 +144,8 @@ const MINUTE_MS = 60_000;
     SessionsService,
     TokenResponder,
     UserCreationHooks,
+    UserCredentials,
+    AccountOpening,
   ],
 })
 export class AuthModule {}

@@ -30,3 +30,11 @@ export const mfaRequired = (mfaToken: string) =>
     undefined,
     { mfaToken },
   );
+
+/** Removing the last passkey or linked identity of an account without a password. */
+export const lastSignInMethod = () =>
+  new ProblemException(
+    HttpStatus.CONFLICT,
+    'last_sign_in_method',
+    'this is the last way to sign in to this account; add a password, a passkey or a provider first',
+  );

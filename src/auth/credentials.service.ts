@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AUTH_SETTINGS, AuthSettings } from '../latch.settings';
 import { User } from '../users/user.entity';
 import { UserWithPasswordHash, UsersRepository } from '../users/users.repository';
+import { AccountOpening } from './account-opening';
 import type { ClientContext } from './client-context';
 import { AccountRefusal, invalidCredentials } from './credential-problems';
 import { ChangePasswordDto, LoginDto, RegisterDto } from './dto/credentials.dto';
@@ -22,7 +23,6 @@ import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
 import { SECOND_FACTOR, type SecondFactor } from './second-factor.port';
 import { SessionsService } from './sessions/sessions.service';
-import { UserCreationHooks } from './user-creation-hooks';
 
 /**
  * How a password login ends: a session, a second step to take, or a refusal. The controller
@@ -48,7 +48,7 @@ export class CredentialsService {
     private readonly revoker: SessionRevoker,
     private readonly events: AuthEventBus,
     @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
-    private readonly creationHooks: UserCreationHooks,
+    private readonly accounts: AccountOpening,
     @Inject(SECOND_FACTOR) private readonly secondFactor: SecondFactor,
   ) {}
 
@@ -62,23 +62,7 @@ export class CredentialsService {
     context: ClientContext,
   ): Promise<{ user: User; issued?: IssuedRefreshToken }> {
     const passwordHash = await this.hasher.hash(dto.password);
-    const { user, issued } = await this.dataSource.transaction(async (manager) => {
-      const created = await this.users.create(
-        { email: dto.email, name: dto.name?.trim() ?? '', passwordHash },
-        manager,
-      );
-      await this.creationHooks.run(created, manager);
-      if (this.auth.requireVerifiedEmail) return { user: created, issued: undefined };
-      const opened = await this.sessions.open(created.id, context, { manager });
-      if (!opened) throw new Error('the session of a user created in this transaction failed');
-      return { user: created, issued: opened };
-    });
-    this.events.publish('user.registered', {
-      userId: user.id,
-      sessionId: issued?.sessionId ?? null,
-      context,
-    });
-    return { user, issued };
+    return this.accounts.open({ email: dto.email, name: dto.name ?? '', passwordHash }, context);
   }
 
   /**
@@ -128,13 +112,27 @@ export class CredentialsService {
     return user;
   }
 
-  /** Keeps the calling session, ends every other one. */
+  /**
+   * The password a change must show: none for an account that has none yet (signed up with a
+   * passkey or a provider: it gains one), else confirmPassword's check.
+   */
+  private async confirmCurrentPassword(
+    userId: string,
+    password: string | undefined,
+    context: ClientContext,
+  ): Promise<UserWithPasswordHash> {
+    const user = await this.users.findPasswordHashById(userId);
+    if (user && user.passwordHash === null) return user;
+    return this.confirmPassword(userId, password ?? '', context);
+  }
+
+  /** Keeps the calling session, ends every other one; gives a password to one without. */
   async changePassword(
     principal: Principal,
     dto: ChangePasswordDto,
     context: ClientContext,
   ): Promise<void> {
-    const user = await this.confirmPassword(principal.userId, dto.currentPassword, context);
+    const user = await this.confirmCurrentPassword(principal.userId, dto.currentPassword, context);
     const newHash = await this.hasher.hash(dto.newPassword);
     // Conditional on the hash just verified: of two simultaneous changes, one wins.
     if (!(await this.users.replacePasswordHash(user.id, user.passwordHash, newHash, true))) {
@@ -174,9 +172,10 @@ export class CredentialsService {
       });
       return noVerdict({ kind: 'refused', reason: refusal });
     }
+    // A right password means there is a hash.
     const currentHash = check.needsRehash
       ? await this.upgradeHash(user, dto.password)
-      : user.passwordHash;
+      : (user.passwordHash ?? undefined);
     const issued = await this.openPasswordSession(user.id, currentHash, context);
     if (issued === 'second_factor') {
       // Not a failure, nor yet a success: the second step decides. Bound to the hash just

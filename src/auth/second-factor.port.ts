@@ -15,14 +15,10 @@ export interface SecondFactor {
   /**
    * Starts that step: the opaque `mfaToken` the client sends to POST /auth/login/mfa, bound
    * to the password hash just verified (the step opens no session once the password has
-   * changed); undefined when it changed already.
+   * changed); undefined when it changed already. Null: a first step that was not a password
+   * (an identity provider), bound to the password as it is now.
    */
-  challenge(userId: string, verifiedPasswordHash: string): Promise<string | undefined>;
-  /**
-   * Removes every second factor of the user, in the caller's transaction: a password reset of
-   * an account whose address was never verified (whoever set them up had not proved it).
-   */
-  removeAll(userId: string, manager: EntityManager): Promise<void>;
+  challenge(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined>;
 }
 
 export const SECOND_FACTOR = Symbol('SECOND_FACTOR');

@@ -25,6 +25,7 @@ export type ProblemCode =
   | 'invalid_passkey'
   | 'passkey_exists'
   | 'passkey_limit'
+  | 'last_sign_in_method'
   | 'too_many_requests'
   | 'service_unavailable'
   | 'not_found'

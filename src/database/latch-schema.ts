@@ -13,6 +13,7 @@ import { CreateDeletedSessions1796300000000 } from '../../migrations/17963000000
 import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-AddSecondFactor';
 import { AddMailOutboxDoneIndex1796500000000 } from '../../migrations/1796500000000-AddMailOutboxDoneIndex';
 import { BindMfaChallengesToPassword1796500001000 } from '../../migrations/1796500001000-BindMfaChallengesToPassword';
+import { AllowUsersWithoutPassword1796600000000 } from '../../migrations/1796600000000-AllowUsersWithoutPassword';
 import { CreatePasskeys1796700000000 } from '../../migrations/1796700000000-CreatePasskeys';
 import { PasskeyChallenge } from '../auth/passkeys/passkey-challenge.entity';
 import { Passkey } from '../auth/passkeys/passkey.entity';
@@ -67,5 +68,6 @@ export const latchMigrations = [
   AddSecondFactor1796400000000,
   AddMailOutboxDoneIndex1796500000000,
   BindMfaChallengesToPassword1796500001000,
+  AllowUsersWithoutPassword1796600000000,
   CreatePasskeys1796700000000,
 ];

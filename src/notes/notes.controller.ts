@@ -1,3 +1,4 @@
+import { EmptyBodyDto } from '../common/empty-body.dto';
 import {
   Body,
   Controller,
@@ -47,7 +48,11 @@ export class NotesController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
+  remove(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Body() _body: EmptyBodyDto,
+  ): Promise<void> {
     return this.notes.remove(user.userId, id);
   }
 }

@@ -20,8 +20,12 @@ export class User {
 
   @Column('text', { default: '' }) name!: string;
 
-  /** argon2id PHC string; never leaves the service. */
-  @Column('text', { name: 'password_hash', select: false }) passwordHash!: string;
+  /**
+   * argon2id PHC string; never leaves the service. Null for an account signed up with a
+   * passkey or an identity provider, until it sets a password.
+   */
+  @Column('text', { name: 'password_hash', select: false, nullable: true })
+  passwordHash!: string | null;
 
   @Column('text', { array: true, default: () => "'{user}'" }) roles!: string[];
 

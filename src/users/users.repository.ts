@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, IsNull, QueryFailedError, Repository } from 'typeorm';
 import { ProblemException } from '../common/problem';
 import { User } from './user.entity';
 
@@ -19,7 +19,7 @@ const emailTaken = () =>
   );
 
 /** A user with the password hash, which no other read selects. */
-export type UserWithPasswordHash = User & { passwordHash: string };
+export type UserWithPasswordHash = User;
 
 /** What an administrator may change on a user; absent fields stay as they are. */
 export interface UserChanges {
@@ -73,7 +73,8 @@ export class UsersRepository {
     input: {
       email: string;
       name: string;
-      passwordHash: string;
+      /** Null: an account without a password (signed up with a passkey or a provider). */
+      passwordHash: string | null;
       roles?: string[];
       /** An operator vouching for the address (user:create --verified). */
       emailVerified?: boolean;
@@ -198,12 +199,12 @@ export class UsersRepository {
    */
   async replacePasswordHash(
     id: string,
-    expectedHash: string,
+    expectedHash: string | null,
     passwordHash: string,
     changed: boolean,
   ): Promise<boolean> {
     const result = await this.users.update(
-      { id, passwordHash: expectedHash },
+      { id, passwordHash: expectedHash ?? IsNull() },
       changed ? { passwordHash, passwordChangedAt: () => 'now()' } : { passwordHash },
     );
     return (result.affected ?? 0) > 0;

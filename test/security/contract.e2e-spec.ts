@@ -37,7 +37,33 @@ describe('contract: bodies and ids', () => {
       400,
       'validation_failed',
     );
+    expectProblem(
+      await t.http.post('/auth/verify-email/send', extra, { token }),
+      400,
+      'validation_failed',
+    );
+    const someId = '00000000-0000-4000-8000-000000000000';
+    expectProblem(
+      await t.http.delete(`/notes/${someId}`, { token, body: extra }),
+      400,
+      'validation_failed',
+    );
+    const admin = await registerUser(t.http);
+    await t.sql(`UPDATE users SET roles = '{user,admin}' WHERE id = $1`, [admin.user!.id]);
+    const adminToken = (await login(t.http, admin.email)).accessToken;
+    expectProblem(
+      await t.http.delete(`/users/${user.user!.id}`, { token: adminToken, body: extra }),
+      400,
+      'validation_failed',
+    );
     // Without a body (or an empty one) they answer as before.
+    // (past validation: the registration's mail went out inside AUTH_MAIL_INTERVAL)
+    expectProblem(
+      await t.http.post('/auth/verify-email/send', {}, { token }),
+      429,
+      'too_many_requests',
+    );
+    expect((await t.http.delete(`/notes/${someId}`, { token })).status).toBe(404);
     expect((await t.http.post('/auth/mfa/totp', {}, { token })).status).toBe(200);
     expect((await t.http.post('/auth/logout-all', undefined, { token })).status).toBe(204);
   });

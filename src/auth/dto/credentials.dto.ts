@@ -1,6 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, NotContains, ValidateIf } from 'class-validator';
-import { CurrentPasswordField, EmailField, NewPasswordField } from '../../common/credential-fields';
+import { IsOptional, IsString, Length, MaxLength, NotContains, ValidateIf } from 'class-validator';
+import {
+  CurrentPasswordField,
+  EmailField,
+  NewPasswordField,
+  PASSWORD_MAX,
+} from '../../common/credential-fields';
 
 export class RegisterDto {
   @EmailField('email')
@@ -35,8 +40,15 @@ export class RefreshDto {
 }
 
 export class ChangePasswordDto {
-  @CurrentPasswordField()
-  currentPassword!: string;
+  @ApiPropertyOptional({
+    maxLength: PASSWORD_MAX,
+    format: 'password',
+    description: 'required when the account has a password; omitted by one that has none yet',
+  })
+  @ValidateIf((_dto: unknown, value: unknown) => value !== undefined)
+  @IsString()
+  @Length(1, PASSWORD_MAX)
+  currentPassword?: string;
 
   @NewPasswordField()
   newPassword!: string;

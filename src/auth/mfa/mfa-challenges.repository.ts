@@ -20,18 +20,18 @@ export class MfaChallengesRepository {
   /**
    * A challenge bound to the password just verified: only while the user's hash is still
    * that one, share-locking the row so a change waits for it (and its cleanup then deletes
-   * it). False when the password changed meanwhile.
+   * it). False when the password changed meanwhile. Null binds it to the password as it is.
    */
   async create(
     userId: string,
     hash: Buffer,
     ttlSeconds: number,
-    verifiedPasswordHash: string,
+    verifiedPasswordHash: string | null,
   ): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `WITH owner AS (
          SELECT id, password_changed_at FROM users
-         WHERE id = $2 AND password_hash = $4::text FOR SHARE)
+         WHERE id = $2 AND ($4::text IS NULL OR password_hash = $4::text) FOR SHARE)
        INSERT INTO mfa_challenges (token_hash, user_id, expires_at, password_changed_at)
        SELECT $1, owner.id, now() + make_interval(secs => $3::float8), owner.password_changed_at
        FROM owner

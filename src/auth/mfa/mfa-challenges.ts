@@ -44,8 +44,11 @@ export class MfaChallenges implements OnModuleInit {
     });
   }
 
-  /** A token bound to the password just verified; undefined when it changed meanwhile. */
-  async issue(userId: string, verifiedPasswordHash: string): Promise<string | undefined> {
+  /**
+   * A token bound to the password just verified (null: to the password as it is now);
+   * undefined when it changed meanwhile.
+   */
+  async issue(userId: string, verifiedPasswordHash: string | null): Promise<string | undefined> {
     const token = randomBytes(32).toString('base64url');
     const created = await this.challenges.create(
       userId,

@@ -50,7 +50,15 @@ export class PasswordHasher implements OnModuleInit {
     return this.inSlot(() => argon2.hash(password, this.options));
   }
 
-  async verify(hash: string, password: string): Promise<PasswordCheck> {
+  /**
+   * An account without a password (null) is checked against the dummy hash: refused, in the
+   * time a wrong password takes.
+   */
+  async verify(hash: string | null, password: string): Promise<PasswordCheck> {
+    if (hash === null) {
+      await this.verifyDummy(password);
+      return { valid: false, needsRehash: false };
+    }
     // A corrupt hash never authenticates.
     const valid = await this.inSlot(() => argon2.verify(hash, password).catch(() => false));
     return { valid, needsRehash: valid && argon2.needsRehash(hash, this.options) };
