@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { CleanupService } from '../../src/maintenance/cleanup.service';
 import { expectProblem } from '../support/forge';
-import { registerUser, startApp, type TestApp } from '../support/test-app';
+import { eventually, registerUser, startApp, type TestApp } from '../support/test-app';
 import { eventTypes } from '../mfa/helpers';
 import { addPasskey, registrationOptions, tryRegister } from './helpers';
 import { FLAGS, SoftAuthenticator } from './soft-authenticator';
@@ -76,7 +76,7 @@ describe('passkey registration', () => {
     expect(options.excludeCredentials).toEqual([
       { id: authenticator.lastId, type: 'public-key', transports: ['internal', 'hybrid'] },
     ]);
-    expect(await eventTypes(t, user.accessToken)).toContain('passkey_added');
+    await eventually(async () => (await eventTypes(t, user.accessToken)).includes('passkey_added'));
   });
 
   it('keeps challenges only as hashes, bound to the session that asked', async () => {
@@ -153,7 +153,9 @@ describe('passkey registration', () => {
       404,
       'not_found',
     );
-    expect(await eventTypes(t, owner.accessToken)).toContain('passkey_removed');
+    await eventually(async () =>
+      (await eventTypes(t, owner.accessToken)).includes('passkey_removed'),
+    );
   });
 
   describe('refuses a tampered registration with 400 invalid_passkey', () => {

@@ -54,6 +54,8 @@ export interface GetOptions extends Tamper {
   credential?: string;
   /** Leave out the user handle. */
   noUserHandle?: boolean;
+  /** Send this user handle instead of the credential's. */
+  userHandle?: string;
 }
 
 type Json = Record<string, any>;
@@ -185,7 +187,7 @@ export class SoftAuthenticator {
         clientDataJSON: clientDataJSON.toString('base64url'),
         authenticatorData: authenticatorData.toString('base64url'),
         signature: signature.toString('base64url'),
-        ...(tamper.noUserHandle ? {} : { userHandle: credential.userHandle }),
+        ...(tamper.noUserHandle ? {} : { userHandle: tamper.userHandle ?? credential.userHandle }),
       },
       authenticatorAttachment: 'platform',
       clientExtensionResults: {},

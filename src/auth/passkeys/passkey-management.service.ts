@@ -3,6 +3,9 @@ import { DataSource } from 'typeorm';
 import type { ClientContext } from '../client-context';
 import { AuthEventBus } from '../events/auth-event-bus';
 import type { Principal } from '../principal';
+import { lastSignInMethod } from '../credential-problems';
+import { UserCredentials } from '../user-credentials';
+import { PASSKEY_CREDENTIAL_KIND } from './passkey-credential-kind';
 import { passkeyNotFound } from './passkey-errors';
 import { toPasskeyView } from './passkey-view';
 import type { PasskeyResponse } from './passkeys.dto';
@@ -15,6 +18,7 @@ export class PasskeyManagement {
     private readonly dataSource: DataSource,
     private readonly passkeys: PasskeysRepository,
     private readonly events: AuthEventBus,
+    private readonly credentials: UserCredentials,
   ) {}
 
   async list(principal: Principal): Promise<PasskeyResponse[]> {
@@ -27,13 +31,24 @@ export class PasskeyManagement {
     return toPasskeyView(row);
   }
 
+  /**
+   * 404 when it is not the caller's; 409 last_sign_in_method when the account would keep no
+   * way in (asked with the user's row locked: of two deletions of the last two, one waits).
+   */
   async delete(principal: Principal, id: string | undefined, context: ClientContext) {
-    const deleted =
-      id !== undefined &&
-      (await this.dataSource.transaction((manager) =>
-        this.passkeys.delete(id, principal.userId, manager),
-      ));
-    if (!deleted) throw passkeyNotFound();
+    if (id === undefined) throw passkeyNotFound();
+    const userId = principal.userId;
+    await this.dataSource.transaction(async (manager) => {
+      if (!(await this.passkeys.existsOf(id, userId, manager))) {
+        throw passkeyNotFound();
+      }
+      if (
+        !(await this.credentials.keepsSignInMethodWithout(userId, PASSKEY_CREDENTIAL_KIND, manager))
+      ) {
+        throw lastSignInMethod();
+      }
+      if (!(await this.passkeys.delete(id, userId, manager))) throw passkeyNotFound();
+    });
     this.events.publish('passkey_removed', {
       userId: principal.userId,
       sessionId: principal.sessionId,

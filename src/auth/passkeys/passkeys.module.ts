@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../../users/users.module';
+import { PasskeyAssertions } from './passkey-assertions';
 import { PasskeyChallenges } from './passkey-challenges';
+import { PasskeyCredentialKind } from './passkey-credential-kind';
+import { PasskeyLoginController } from './passkey-login.controller';
+import { PasskeyLogin } from './passkey-login.service';
+import { PasskeySecondStep } from './passkey-second-step';
+import { PasskeySignup } from './passkey-signup.service';
 import { PasskeyChallengesRepository } from './passkey-challenges.repository';
 import { PasskeyManagement } from './passkey-management.service';
 import { PasskeyRegistration } from './passkey-registration.service';
@@ -16,9 +22,14 @@ import { WebAuthnCeremonies } from './webauthn-ceremonies';
  */
 @Module({
   imports: [UsersModule],
-  controllers: [PasskeysController],
+  controllers: [PasskeysController, PasskeyLoginController],
   providers: [
+    PasskeyAssertions,
     PasskeyChallenges,
+    PasskeyCredentialKind,
+    PasskeyLogin,
+    PasskeySecondStep,
+    PasskeySignup,
     PasskeyChallengesRepository,
     PasskeyManagement,
     PasskeyRegistration,

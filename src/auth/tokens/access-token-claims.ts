@@ -19,3 +19,6 @@ export interface AccessTokenClaims {
 export const AMR_PASSWORD = ['pwd'];
 export const AMR_TOTP = ['pwd', 'otp', 'mfa'];
 export const AMR_RECOVERY_CODE = ['pwd', 'mfa'];
+/** A passkey (hardware-bound key, user verified: a factor of its own and a second one). */
+export const AMR_PASSKEY = ['hwk', 'mfa'];
+export const AMR_PASSWORD_PASSKEY = ['pwd', 'hwk', 'mfa'];
