@@ -44,6 +44,8 @@ export default tseslint.config(
       'src/**/*.spec.ts',
       'client/test/**/*.ts',
       'examples/host-app/test/**/*.ts',
+      'examples/resource-service/test/**/*.ts',
+      'packages/*/src/**/*.spec.ts',
     ],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
@@ -56,7 +58,7 @@ export default tseslint.config(
   },
   {
     // node:test's describe() and it() return promises that the runner itself awaits.
-    files: ['examples/host-app/test/**/*.ts'],
+    files: ['examples/host-app/test/**/*.ts', 'examples/resource-service/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',

@@ -75,6 +75,14 @@ module.exports = {
       moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     },
     {
+      // @latch/resource-server (packages/resource-server): its verifier, feed client and guard
+      displayName: 'resource-server',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      testMatch: ['<rootDir>/packages/resource-server/src/**/*.spec.ts'],
+    },
+    {
       // the demo app in Debian's Chromium (playwright-core), against the built service
       displayName: 'browser',
       testEnvironment: 'node',

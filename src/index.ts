@@ -26,6 +26,11 @@ export type { ClientContext } from './auth/client-context';
 export { AUTH_EVENT_TYPES, authEventName } from './auth/events/auth-event';
 export type { AuthEvent, AuthEventType } from './auth/events/auth-event';
 
+// Metrics (options.metrics): Latch's own prom-client registry, for a host to serve or merge.
+export { LatchMetrics } from './metrics/latch-metrics';
+export type { AuthSignals, AuthSignalName, LoginMethod } from './auth/events/auth-signal';
+export { authSignalName } from './auth/events/auth-signal';
+
 // Errors: every answer of Latch's routes is one of these, rendered as problem+json.
 export { ProblemException, type ProblemCode } from './common/problem';
 export { ProblemFilter } from './common/problem.filter';

@@ -21,12 +21,14 @@ import {
   LATCH_SETTINGS,
   type LatchSettings,
   MAIL_SETTINGS,
+  METRICS_SETTINGS,
   MFA_SETTINGS,
   PASSKEY_SETTINGS,
   REDIS_SETTINGS,
   REFRESH_KEY_SETTINGS,
 } from './latch.settings';
 import { MaintenanceModule } from './maintenance/maintenance.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** What is decided when the module is imported, not by the (possibly async) options. */
 export interface LatchModuleExtras {
@@ -71,6 +73,7 @@ export const SETTINGS_TOKENS = [
   MAIL_SETTINGS,
   PASSKEY_SETTINGS,
   REDIS_SETTINGS,
+  METRICS_SETTINGS,
 ];
 
 /**
@@ -91,6 +94,7 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(MAIL_SETTINGS, (s) => s.mail),
   slice(PASSKEY_SETTINGS, (s) => s.passkeys),
   slice(REDIS_SETTINGS, (s) => s.redis),
+  slice(METRICS_SETTINGS, (s) => s.metrics),
 ];
 
 /**
@@ -116,6 +120,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
       AuthModule,
       AccountsModule,
       MaintenanceModule,
+      MetricsModule,
     ],
     providers: [
       ...(definition.providers ?? []),
@@ -123,7 +128,7 @@ function withParts(definition: DynamicModule, extras: LatchModuleExtras): Dynami
       HostRequirements,
       { provide: APP_FILTER, useClass: LatchProblemFilter },
     ],
-    exports: [LATCH_OPTIONS, ...SETTINGS_TOKENS, AuthModule],
+    exports: [LATCH_OPTIONS, ...SETTINGS_TOKENS, AuthModule, MetricsModule],
   };
 }
 

@@ -8,6 +8,9 @@ export const isUnderRpId = (host: string, rpId: string) =>
 
 type Check = (value: unknown) => boolean;
 
+/** What a Bearer header can carry (RFC 6750 b64token), long enough not to be guessed. */
+export const FEED_TOKEN = /^[A-Za-z0-9\-._~+/]{32,}=*$/;
+
 const int =
   (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (value) =>
@@ -68,6 +71,13 @@ const RULES: Rule[] = [
   ['auth.refreshRateLimit', int(0), NOT_NEGATIVE],
   ['auth.lockoutThreshold', int(0), NOT_NEGATIVE],
   ['auth.requireVerifiedEmail', isBoolean, 'must be true or false'],
+  [
+    'auth.feedToken',
+    optional(matches(FEED_TOKEN)),
+    'must be at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+    true,
+  ],
+  ['auth.feedMaxClients', int(1, 10_000), between(1, 10_000)],
   ['auth.argon2Concurrency', int(1, 64), between(1, 64)],
   ['auth.argon2QueueLimit', int(0, 100_000), between(0, 100_000)],
   ['auth.argon2.memoryCost', int(8192, 1_048_576), between(8192, 1_048_576)],
@@ -128,6 +138,10 @@ const RULES: Rule[] = [
   ['mail.resetTtl', int(1), POSITIVE],
   ['mail.interval', int(0), NOT_NEGATIVE],
   ['requireGuards', oneOf('latch', 'all'), 'must be latch or all'],
+  ['metrics.enabled', isBoolean, 'must be true or false'],
+  ['metrics.port', optional(int(0, 65535)), between(0, 65535)],
+  ['metrics.host', nonEmpty, 'must be a non-empty string'],
+  ['metrics.defaultMetrics', isBoolean, 'must be true or false'],
 ];
 
 const at = (settings: LatchSettings, path: string): unknown =>
@@ -166,6 +180,9 @@ export function checkLatchSettings(
     if (!isUnderRpId(new URL(origin).hostname, rpId)) {
       refuse(`passkeys.origins: ${origin} is not ${rpId} or a subdomain of it (passkeys.rpId)`);
     }
+  }
+  if (settings.metrics.port !== undefined && !settings.metrics.enabled) {
+    refuse('metrics.port is set but metrics.enabled is false');
   }
   checkKeyRing('refreshKey', settings.refreshKey, settings.production);
   checkKeyRing('mfa', settings.mfa, settings.production);

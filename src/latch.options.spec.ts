@@ -48,6 +48,12 @@ describe('LatchModule options', () => {
     });
     expect(settings.mail.appUrl).toBe('http://localhost:3000');
     expect(settings.requireGuards).toBe('latch');
+    expect(settings.metrics).toEqual({
+      enabled: false,
+      port: undefined,
+      host: '127.0.0.1',
+      defaultMetrics: true,
+    });
   });
 
   it('maps every environment variable onto its option', () => {
@@ -126,6 +132,27 @@ describe('LatchModule options', () => {
     expect(() => latchOptionsFromEnv({ AUTH_PASSKEY_LIMIT: '0' })).toThrow(/AUTH_PASSKEY_LIMIT/);
   });
 
+  it('takes the revocation feed token (32 characters or more) and its client cap', () => {
+    const token = 'f'.repeat(32);
+    const settings = latchSettingsFromEnv({ AUTH_FEED_TOKEN: token, AUTH_FEED_MAX_CLIENTS: '8' });
+    expect(settings.auth).toMatchObject({ feedToken: token, feedMaxClients: 8 });
+    expect(resolveLatchOptions({}).auth).toMatchObject({
+      feedToken: undefined,
+      feedMaxClients: 64,
+    });
+    for (const weak of ['f'.repeat(31), `${'f'.repeat(32)} x`]) {
+      const message = refusal({ auth: { feedToken: weak } });
+      expect(message).toMatch(
+        /^Invalid Latch options: auth\.feedToken must be at least 32 characters/,
+      );
+      expect(message).toContain('(value not shown)');
+      expect(() => latchOptionsFromEnv({ AUTH_FEED_TOKEN: weak })).toThrow(
+        /AUTH_FEED_TOKEN must be at least 32 characters .*\(value not shown\)$/,
+      );
+    }
+    expect(refusal({ auth: { feedMaxClients: 0 } })).toMatch(/auth\.feedMaxClients/);
+  });
+
   it('keeps the refresh cookie Secure in production whatever cookieSecure says', () => {
     const production = {
       production: true,
@@ -177,6 +204,12 @@ describe('LatchModule options', () => {
       'requireGuards of another kind',
       { requireGuards: 'some' as never },
       /requireGuards must be latch or all/,
+    ],
+    ['a metrics port out of range', { metrics: { port: 65536 } }, /metrics\.port must be/],
+    [
+      'a metrics port with metrics off',
+      { metrics: { enabled: false, port: 9464 } },
+      /metrics\.port is set but metrics\.enabled is false/,
     ],
     [
       'a string for a number',

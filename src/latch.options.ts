@@ -9,6 +9,7 @@ import type {
   KeyRingSettings,
   LatchSettings,
   MailSettings,
+  MetricsSettings,
   MfaSettings,
   PasskeySettings,
   RedisSettings,
@@ -34,6 +35,7 @@ export interface LatchOptions {
   passkeys?: Partial<PasskeySettings>;
   redis?: RedisSettings;
   requireGuards?: 'latch' | 'all';
+  metrics?: Partial<MetricsSettings>;
 }
 
 const DEFAULT_DATA_DIR = './.data';
@@ -80,6 +82,8 @@ export function resolveLatchOptions(
       requireVerifiedEmail: auth.requireVerifiedEmail ?? false,
       argon2Concurrency: auth.argon2Concurrency ?? cores,
       argon2QueueLimit: auth.argon2QueueLimit ?? 32 * cores,
+      feedToken: auth.feedToken,
+      feedMaxClients: auth.feedMaxClients ?? 64,
       argon2: {
         memoryCost: auth.argon2?.memoryCost ?? 19456,
         timeCost: auth.argon2?.timeCost ?? 2,
@@ -120,6 +124,12 @@ export function resolveLatchOptions(
     passkeys: resolvePasskeys(options.passkeys ?? {}, appUrl, auth.allowedOrigins ?? []),
     redis: { url: options.redis?.url },
     requireGuards: options.requireGuards ?? 'latch',
+    metrics: {
+      enabled: options.metrics?.enabled ?? options.metrics?.port !== undefined,
+      port: options.metrics?.port,
+      host: options.metrics?.host ?? '127.0.0.1',
+      defaultMetrics: options.metrics?.defaultMetrics ?? true,
+    },
   };
   checkLatchSettings(settings, { hostDataSource });
   return settings;

@@ -20,6 +20,7 @@ export interface LatchSettings {
   mail: MailSettings;
   passkeys: PasskeySettings;
   redis: RedisSettings;
+  metrics: MetricsSettings;
   /**
    * Which routes the start-up check requires to be guarded or `@Public()`: Latch's own
    * (`'latch'`, the default) or every route of the application (`'all'`).
@@ -58,6 +59,10 @@ export interface AuthSettings {
   /** Hashes allowed to wait for a slot; beyond this, 503 at once. */
   argon2QueueLimit: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** The bearer of `GET /auth/revocations` (AUTH_FEED_TOKEN); unset: the route answers 404. */
+  feedToken?: string;
+  /** Open revocation feed streams per instance; past it, 503. */
+  feedMaxClients: number;
 }
 
 export interface JwtSettings {
@@ -115,6 +120,18 @@ export interface RedisSettings {
   url?: string;
 }
 
+/** Prometheus metrics (src/metrics/), in a registry of Latch's own, never the global one. */
+export interface MetricsSettings {
+  /** Collect Latch's metrics (default: whether `port` is set). */
+  enabled: boolean;
+  /** Serve `GET /metrics` on this port, on a listener of its own; unset: not served. */
+  port?: number;
+  /** The address of that listener (the standalone's HOST). */
+  host: string;
+  /** Also the standard process_* and nodejs_* metrics, in Latch's registry. */
+  defaultMetrics: boolean;
+}
+
 export const LATCH_SETTINGS = Symbol('LATCH_SETTINGS');
 export const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
 export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
@@ -124,3 +141,4 @@ export const MFA_SETTINGS = Symbol('MFA_SETTINGS');
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export const PASSKEY_SETTINGS = Symbol('PASSKEY_SETTINGS');
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
+export const METRICS_SETTINGS = Symbol('METRICS_SETTINGS');

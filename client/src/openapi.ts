@@ -193,6 +193,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/revocations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['RevocationFeedController_revocations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/users/me': {
     parameters: {
       query?: never;
@@ -1465,6 +1481,45 @@ export interface operations {
     responses: {
       /** @description JSON Web Key Set */
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  RevocationFeedController_revocations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Server-Sent Events: one `snapshot` `{sessions: [{sid, until}]}`, then `revoked` `{sid, until}` within 1 s of each revocation on any instance, and a comment at least every 15 s */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description invalid_token: AUTH_FEED_TOKEN missing or wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description AUTH_FEED_TOKEN is not set */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description too many feed clients, or this instance cannot vouch for revocations now */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -22,6 +22,10 @@ import { RevocationListener } from './revocation/revocation-listener';
 import { RevokedSessionSet } from './revocation/revoked-session-set';
 import { RevocationHooks } from './revocation/revocation-hooks';
 import { SessionRevoker } from './revocation/session-revoker';
+import { FeedPacing } from './revocation/feed/feed-pacing';
+import { FeedTokenGuard } from './revocation/feed/feed-token.guard';
+import { RevocationFeed } from './revocation/feed/revocation-feed';
+import { RevocationFeedController } from './revocation/feed/revocation-feed.controller';
 import {
   LogoutAccessTokenGuard,
   LogoutGuard,
@@ -89,7 +93,7 @@ const MINUTE_MS = 60_000;
       }),
     }),
   ],
-  controllers: [AuthController, JwksController],
+  controllers: [AuthController, JwksController, RevocationFeedController],
   providers: [
     // tokens/
     AccessTokenIssuer,
@@ -109,6 +113,9 @@ const MINUTE_MS = 60_000;
     RevokedSessionSet,
     SessionRevoker,
     DeletedSessionsRepository,
+    RevocationFeed,
+    FeedPacing,
+    FeedTokenGuard,
     // sessions/ (with their refresh tokens)
     SessionsService,
     SessionPruning,
@@ -139,6 +146,8 @@ const MINUTE_MS = 60_000;
     MfaModule,
     PasswordHasher,
     RevocationHooks,
+    // for the metrics (latch_revocation_listener_up)
+    RevocationListener,
     SessionRevoker,
     SessionsRepository,
     SessionsService,

@@ -74,15 +74,21 @@ export class CredentialsService {
    * outcome is the token for the second step (MfaLogin).
    */
   async login(dto: LoginDto, context: ClientContext): Promise<LoginOutcome> {
-    const outcome = await this.lockout.judge(dto.email, (attempt) =>
-      this.judgePassword(dto, attempt, context),
+    const outcome = await this.lockout.judge(
+      dto.email,
+      (attempt) => this.judgePassword(dto, attempt, context),
+      'password',
     );
     if (outcome.kind === 'session') {
       this.events.publish('login.succeeded', {
         userId: outcome.issued.userId,
         sessionId: outcome.issued.sessionId,
         context,
+        detail: { method: 'password' },
       });
+    }
+    if (outcome.kind === 'second_factor') {
+      this.events.signal('login.mfa_required', { method: 'password' });
     }
     return outcome;
   }
@@ -105,7 +111,7 @@ export class CredentialsService {
       // Given back, not a reset: the email's count may hold wrong second-factor codes (the
       // lockout is shared), and a password alone must not clear them.
       if (check.valid) return noVerdict(true);
-      this.publishWrongPassword(attempt, user.id, context);
+      this.publishWrongPassword(attempt, user.id, context, 'confirm');
       return wrong(false);
     });
     if (!confirmed) throw invalidCredentials();
@@ -168,7 +174,7 @@ export class CredentialsService {
       this.events.publish('login.failed', {
         userId: user.id,
         context,
-        detail: { reason: refusal },
+        detail: { method: 'password', reason: refusal },
       });
       return noVerdict({ kind: 'refused', reason: refusal });
     }
@@ -227,15 +233,20 @@ export class CredentialsService {
     return stored ? upgraded : undefined;
   }
 
-  /** A wrong password: login.failed, and login.locked_out when this very attempt locked. */
+  /**
+   * A wrong password: login.failed, and login.locked_out when this very attempt locked. One
+   * asked again to confirm a change (`step: 'confirm'`) is told apart from a sign-in.
+   */
   private publishWrongPassword(
     attempt: LoginAttempt,
     userId: string | null,
     context: ClientContext,
+    step?: 'confirm',
   ): void {
     this.events.publishWrongCredential('login.failed', this.lockout.lockedBy(attempt), {
       userId,
       context,
+      detail: step ? { method: 'password', step } : { method: 'password' },
     });
   }
 }

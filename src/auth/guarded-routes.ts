@@ -15,12 +15,14 @@ import { PUBLIC_KEY } from './decorators/public.decorator';
 import { RefreshTokenGuard } from './refresh/refresh-token.guard';
 import { LogoutGuard } from './sessions/logout.guard';
 import { AccessTokenGuard } from './tokens/access-token.guard';
+import { FeedTokenGuard } from './revocation/feed/feed-token.guard';
 
 /** Guards that authenticate the caller: @UseGuards() of one of these (or @Authorized()). */
 export const ACCESS_GUARDS: readonly Type<CanActivate>[] = [
   AccessTokenGuard,
   RefreshTokenGuard,
   LogoutGuard,
+  FeedTokenGuard, // the revocation feed: the operator's AUTH_FEED_TOKEN
 ];
 
 type Guard = Type<CanActivate> | CanActivate;

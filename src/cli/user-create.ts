@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { AuthEventBus } from '../auth/events/auth-event-bus';
 import { PasswordHasher } from '../auth/passwords/password-hasher';
 import { RegisterDto } from '../auth/dto/credentials.dto';
 import { latchOptionsFromEnv } from '../config/namespaces';
@@ -35,9 +37,15 @@ const USAGE =
 })
 class SettingsFromEnv {}
 
+/** The hasher signals its timings on the event bus; here nothing listens to them. */
 @Module({
-  imports: [SettingsFromEnv, DatabaseModule.own(), TypeOrmModule.forFeature([User])],
-  providers: [UsersRepository, PasswordHasher],
+  imports: [
+    SettingsFromEnv,
+    EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
+    DatabaseModule.own(),
+    TypeOrmModule.forFeature([User]),
+  ],
+  providers: [UsersRepository, PasswordHasher, AuthEventBus],
 })
 class UserCreateModule {}
 

@@ -103,6 +103,17 @@ describe('validateEnvironment', () => {
     ).toBeUndefined();
   });
 
+  it('takes METRICS_PORT as a port that is not the API port', () => {
+    expect(problemWith({ METRICS_PORT: '9464' })).toBeUndefined();
+    expect(problemWith({ METRICS_PORT: '0', PORT: '0' })).toBeUndefined();
+    expect(problemWith({ METRICS_PORT: 'metrics' })).toMatch(
+      /^Invalid configuration: METRICS_PORT/,
+    );
+    expect(problemWith({ METRICS_PORT: '70000' })).toMatch(/^Invalid configuration: METRICS_PORT/);
+    expect(problemWith({ METRICS_PORT: '3000' })).toMatch(/METRICS_PORT must differ from PORT/);
+    expect(problemWith({ METRICS_PORT: '8080', PORT: '8080' })).toMatch(/must differ from PORT/);
+  });
+
   it('in production, refuses the embedded database (DATABASE_URL unset)', () => {
     const message = problemWith({ NODE_ENV: 'production', JWT_KEYS_DIR: '/etc/latch/keys' });
     expect(message).toMatch(/^Invalid configuration: DATABASE_URL must be set/);

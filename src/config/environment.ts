@@ -19,6 +19,7 @@ import { isDuration, parseDuration } from './duration';
 import { isTrustProxy, parseTrustProxy, TRUST_PROXY_MESSAGE } from './trust-proxy';
 import { parseKeyRing } from './key-ring';
 import { ConfigurationError } from './configuration-error';
+import { FEED_TOKEN } from '../latch.options-rules';
 
 /** A duration as parseDuration reads it (the one pattern lives in duration.ts). */
 const IsDuration = () =>
@@ -40,6 +41,7 @@ export class EnvironmentVariables {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(10_485_760) BODY_LIMIT?: number;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: string;
   @IsOptional()
@@ -88,6 +90,12 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10) AUTH_ARGON2_ITERATIONS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(16) AUTH_ARGON2_PARALLELISM?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(64) AUTH_ARGON2_CONCURRENCY?: number;
+  @IsOptional()
+  @Matches(FEED_TOKEN, {
+    message: 'must be at least 32 characters of A-Z a-z 0-9 - . _ ~ + / (then = padding)',
+  })
+  AUTH_FEED_TOKEN?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000) AUTH_FEED_MAX_CLIENTS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100_000) AUTH_ARGON2_QUEUE_LIMIT?: number;
 
   @IsOptional() @IsString() JWT_ISSUER?: string;
@@ -186,6 +194,15 @@ export function validateEnvironment(raw: NodeJS.ProcessEnv = process.env): Envir
   if (isProduction && parseTrustProxy(env.TRUST_PROXY) === true) {
     throw new ConfigurationError(
       'Invalid configuration: TRUST_PROXY=true (trust every hop, so any client can choose its own address) is refused when NODE_ENV=production; list the proxies (addresses or CIDR ranges) or give a hop count',
+    );
+  }
+  if (
+    env.METRICS_PORT !== undefined &&
+    env.METRICS_PORT !== 0 &&
+    env.METRICS_PORT === (env.PORT ?? 3000)
+  ) {
+    throw new ConfigurationError(
+      'Invalid configuration: METRICS_PORT must differ from PORT (metrics are never served on the API port)',
     );
   }
   for (const name of [

@@ -62,6 +62,18 @@ describe('config namespaces', () => {
     expect(appConfig().trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
   });
 
+  it('turns metrics on with METRICS_PORT, on HOST; off without it', () => {
+    expect(latchSettingsFromEnv().metrics).toMatchObject({ enabled: false, port: undefined });
+    process.env.METRICS_PORT = '9464';
+    process.env.HOST = '0.0.0.0';
+    expect(latchSettingsFromEnv().metrics).toEqual({
+      enabled: true,
+      port: 9464,
+      host: '0.0.0.0',
+      defaultMetrics: true,
+    });
+  });
+
   it('keeps the refresh cookie Secure in production whatever AUTH_COOKIE_SECURE says', () => {
     process.env.NODE_ENV = 'production';
     process.env.JWT_KEYS_DIR = '/tmp/keys';

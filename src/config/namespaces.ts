@@ -63,6 +63,8 @@ export function latchOptionsFromEnv(raw: NodeJS.ProcessEnv = process.env): Latch
       refreshRateLimit: int(env.AUTH_REFRESH_RATE_LIMIT),
       lockoutThreshold: int(env.AUTH_LOCKOUT_THRESHOLD),
       requireVerifiedEmail: parseBoolean(env.AUTH_REQUIRE_VERIFIED_EMAIL),
+      feedToken: env.AUTH_FEED_TOKEN,
+      feedMaxClients: int(env.AUTH_FEED_MAX_CLIENTS),
       argon2Concurrency: int(env.AUTH_ARGON2_CONCURRENCY),
       argon2QueueLimit: int(env.AUTH_ARGON2_QUEUE_LIMIT),
       argon2: {
@@ -100,6 +102,7 @@ export function latchOptionsFromEnv(raw: NodeJS.ProcessEnv = process.env): Latch
       limit: int(env.AUTH_PASSKEY_LIMIT),
     },
     redis: { url: env.REDIS_URL },
+    metrics: { port: int(env.METRICS_PORT), host: env.HOST },
   };
 }
 

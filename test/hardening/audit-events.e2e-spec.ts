@@ -199,7 +199,7 @@ describe('audit events', () => {
         sessionId: loggedIn.body.sessionId,
         ip: expect.stringMatching(/127\.0\.0\.1$/),
         userAgent: UA,
-        detail: {},
+        detail: { method: 'password' },
       });
       expect(Math.abs(event.at.getTime() - Date.now())).toBeLessThan(10_000);
       expect(everything.map((e) => e.type)).toEqual([

@@ -1,5 +1,4 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { RevocationHooks } from '../../auth/revocation/revocation-hooks';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 import { PrunerRegistry } from '../../maintenance/pruner-registry';
@@ -18,7 +17,6 @@ import { LinkTokensRepository } from './link-tokens.repository';
 @Injectable()
 export class PendingLinks implements OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly links: LinkTokensRepository,
     private readonly revocation: RevocationHooks,
     private readonly outbox: MailOutboxRepository,
@@ -27,8 +25,8 @@ export class PendingLinks implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.revocation.onAllSessionsEnded((userId) =>
-      this.links.spendAllOfUser(this.dataSource.manager, userId),
+    this.revocation.onAllSessionsEnded((userId, manager) =>
+      this.links.spendAllOfUser(manager, userId),
     );
     const keep = this.auth.retention;
     this.pruners.register(

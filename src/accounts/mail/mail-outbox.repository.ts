@@ -151,6 +151,16 @@ export class MailOutboxRepository {
     return affected > 0;
   }
 
+  /** How many mails wait to be sent, counted up to `cap` (the due index holds only those). */
+  async countPending(cap: number): Promise<number> {
+    const rows: { pending: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS pending FROM (
+         SELECT 1 FROM mail_outbox WHERE status = 'pending' LIMIT $1::int) AS waiting`,
+      [cap],
+    );
+    return rows[0]?.pending ?? 0;
+  }
+
   /** Deletes up to `limit` sent or failed mails queued more than `seconds` ago. */
   async deleteDoneOlderThan(seconds: number, limit: number): Promise<number> {
     const [, affected] = await this.dataSource.query<[unknown, number]>(

@@ -129,6 +129,7 @@ export class MailSender implements OnApplicationBootstrap, OnApplicationShutdown
       clearTimeout(deadline);
       clearInterval(renewal);
     }
+    this.events.signal('mail.sent', { kind: mail.kind });
     if (!(await this.outbox.markSent(mail.id))) {
       this.logger.warn(`mail ${mail.id} was sent, but was no longer pending`);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AuthEvent, AuthEventInput, authEventName, AuthEventType } from './auth-event';
+import { AuthSignalName, authSignalName, AuthSignals } from './auth-signal';
 
 /** Publishes auth events on the Nest event bus; the audit log is one subscriber among others. */
 @Injectable()
@@ -33,5 +34,10 @@ export class AuthEventBus {
       detail: input.detail ?? {},
     };
     this.emitter.emit(authEventName(type), event);
+  }
+
+  /** A signal (auth-signal.ts): counted by the metrics, never written to the audit log. */
+  signal<N extends AuthSignalName>(name: N, payload: AuthSignals[N]): void {
+    this.emitter.emit(authSignalName(name), payload);
   }
 }

@@ -93,8 +93,8 @@ export class MfaChallengesRepository {
   }
 
   /** Voids every pending second step of a user (their sessions were all ended). */
-  async deleteAllOfUser(userId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM mfa_challenges WHERE user_id = $1`, [userId]);
+  async deleteAllOfUser(userId: string, manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM mfa_challenges WHERE user_id = $1`, [userId]);
   }
 
   /** Deletes up to `limit` challenges that expired more than `seconds` ago. */

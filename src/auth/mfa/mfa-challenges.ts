@@ -36,7 +36,9 @@ export class MfaChallenges implements OnModuleInit {
   onModuleInit(): void {
     // A login half done before a password change, a reset or "sign out everywhere" must not
     // finish after it.
-    this.revocation.onAllSessionsEnded((userId) => this.challenges.deleteAllOfUser(userId));
+    this.revocation.onAllSessionsEnded((userId, manager) =>
+      this.challenges.deleteAllOfUser(userId, manager),
+    );
     // A challenge is useless once expired.
     this.pruners.register({
       name: 'mfaChallenges',

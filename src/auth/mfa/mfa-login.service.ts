@@ -91,8 +91,10 @@ export class MfaLogin {
     if (!challenge) throw invalidMfaToken();
     let step: SecondStep | undefined;
     try {
-      step = await this.lockout.judge(challenge.email, (attempt) =>
-        this.judgeProof(challenge, judge, attempt, context, factor),
+      step = await this.lockout.judge(
+        challenge.email,
+        (attempt) => this.judgeProof(challenge, judge, attempt, context, factor),
+        'mfa',
       );
     } catch (error) {
       // No verdict (429, 503, the mfaToken spent meanwhile): the guess does not count.
@@ -104,7 +106,7 @@ export class MfaLogin {
         userId: challenge.user_id,
         sessionId: step.issued.sessionId,
         context,
-        detail: { amr: step.issued.amr.join(' ') },
+        detail: { method: 'mfa', amr: step.issued.amr.join(' ') },
       });
     }
     return step;

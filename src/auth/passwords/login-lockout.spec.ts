@@ -1,4 +1,6 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ProblemException } from '../../common/problem';
+import { AuthEventBus } from '../events/auth-event-bus';
 import type { AuthSettings } from '../../latch.settings';
 import { PrunerRegistry } from '../../maintenance/pruner-registry';
 import type { LoginAttemptsRepository } from './login-attempts.repository';
@@ -22,8 +24,13 @@ function lockoutWith(options: { threshold?: number; locked?: boolean } = {}) {
   } as unknown as LoginAttemptsRepository;
   const auth = { lockoutThreshold: options.threshold ?? 5 } as AuthSettings;
   const pruners = new PrunerRegistry();
-  const lockout = new LoginLockout(attempts, pruners, auth);
-  return { lockout, calls, pruners };
+  const emitter = new EventEmitter2({ wildcard: true, delimiter: '.' });
+  const signals: unknown[] = [];
+  emitter.on('latch.signal.**', function (this: { event: string }, payload: unknown) {
+    signals.push([this.event, payload]);
+  });
+  const lockout = new LoginLockout(attempts, pruners, auth, new AuthEventBus(emitter));
+  return { lockout, calls, pruners, signals };
 }
 
 describe('LoginLockout.judge', () => {
@@ -75,6 +82,20 @@ describe('LoginLockout.judge', () => {
     await expect(refusal).rejects.toMatchObject({ headers: { 'retry-after': '30' } });
     expect(check).not.toHaveBeenCalled();
     expect(calls).toEqual(['reserve']);
+  });
+
+  it('a refusal while locked signals the lockout, and a sign-in its method', async () => {
+    const { lockout, signals } = lockoutWith({ locked: true });
+    const check = () => Promise.resolve(right('session'));
+    await expect(lockout.judge('a@example.com', check, 'mfa')).rejects.toBeInstanceOf(
+      ProblemException,
+    );
+    await expect(lockout.judge('a@example.com', check)).rejects.toBeInstanceOf(ProblemException);
+    expect(signals).toEqual([
+      ['latch.signal.rate_limited', { limit: 'lockout' }],
+      ['latch.signal.login.locked', { method: 'mfa' }],
+      ['latch.signal.rate_limited', { limit: 'lockout' }],
+    ]);
   });
 
   it('with the lockout off, nothing is stored but the verdict still decides the value', async () => {

@@ -4,6 +4,8 @@ import { KeyedQueue } from '../../common/keyed-queue';
 import { ProblemException } from '../../common/problem';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 import { PrunerRegistry } from '../../maintenance/pruner-registry';
+import { AuthEventBus } from '../events/auth-event-bus';
+import type { LoginMethod } from '../events/auth-signal';
 import { LockoutPolicy, LoginAttemptsRepository } from './login-attempts.repository';
 
 const FIRST_BACKOFF_SECONDS = 60;
@@ -60,6 +62,7 @@ export class LoginLockout implements OnModuleInit {
     private readonly attempts: LoginAttemptsRepository,
     private readonly pruners: PrunerRegistry,
     @Inject(AUTH_SETTINGS) auth: AuthSettings,
+    private readonly events: AuthEventBus,
   ) {
     this.policy = {
       threshold: auth.lockoutThreshold,
@@ -92,11 +95,16 @@ export class LoginLockout implements OnModuleInit {
    * before (429 when locked), then settled by the check's verdict. A check that throws (503,
    * database loss) reached no verdict: its attempt is given back. Attempts for one email take
    * turns on this instance, so simultaneous right passwords are judged one after another
-   * instead of being refused for each other's reservations.
+   * instead of being refused for each other's reservations. `signIn` names the sign-in method
+   * when the attempt is one (not a password confirmation), for the `login.locked` signal.
    */
-  judge<T>(email: string, check: (attempt: LoginAttempt) => Promise<Verdict<T>>): Promise<T> {
+  judge<T>(
+    email: string,
+    check: (attempt: LoginAttempt) => Promise<Verdict<T>>,
+    signIn?: LoginMethod,
+  ): Promise<T> {
     return this.oneAtATime(email, async () => {
-      const attempt = await this.reserve(email);
+      const attempt = await this.reserve(email, signIn);
       let verdict: Verdict<T>;
       try {
         verdict = await check(attempt);
@@ -125,10 +133,12 @@ export class LoginLockout implements OnModuleInit {
   }
 
   /** Lets one attempt through, counted in advance; 429 when the email is locked. */
-  private async reserve(email: string): Promise<LoginAttempt> {
+  private async reserve(email: string, signIn?: LoginMethod): Promise<LoginAttempt> {
     if (!this.enabled) return { email, failuresIfWrong: 0, reservedLock: null };
     const row = await this.attempts.reserve(email, this.policy);
     if (row.reserved_count === null) {
+      this.events.signal('rate_limited', { limit: 'lockout' });
+      if (signIn) this.events.signal('login.locked', { method: signIn });
       // Locked by a concurrent attempt after this statement's snapshot: the lock is new.
       const wait = Number(row.wait ?? 0);
       throw lockedOut(wait > 0 ? wait : this.policy.firstBackoffSeconds);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ProblemException } from '../../common/problem';
 import { Semaphore, SemaphoreFullError } from '../../common/semaphore';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
+import { AuthEventBus } from '../events/auth-event-bus';
 
 /** What a refused hash costs the client: try again in a second. */
 const SATURATED_RETRY_AFTER_SECONDS = 1;
@@ -36,7 +37,10 @@ export class PasswordHasher implements OnModuleInit {
   private readonly slots: Semaphore;
   private dummyHash?: Promise<string>;
 
-  constructor(@Inject(AUTH_SETTINGS) auth: AuthSettings) {
+  constructor(
+    @Inject(AUTH_SETTINGS) auth: AuthSettings,
+    private readonly events: AuthEventBus,
+  ) {
     this.options = { type: argon2.argon2id, ...auth.argon2 };
     this.slots = new Semaphore(auth.argon2Concurrency, auth.argon2QueueLimit);
   }
@@ -47,7 +51,7 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return this.inSlot(() => argon2.hash(password, this.options));
+    return this.inSlot(() => this.timed(() => argon2.hash(password, this.options)));
   }
 
   /**
@@ -60,7 +64,9 @@ export class PasswordHasher implements OnModuleInit {
       return { valid: false, needsRehash: false };
     }
     // A corrupt hash never authenticates.
-    const valid = await this.inSlot(() => argon2.verify(hash, password).catch(() => false));
+    const valid = await this.inSlot(() =>
+      this.timed(() => argon2.verify(hash, password).catch(() => false)),
+    );
     return { valid, needsRehash: valid && argon2.needsRehash(hash, this.options) };
   }
 
@@ -74,6 +80,17 @@ export class PasswordHasher implements OnModuleInit {
 
   private dummy(): Promise<string> {
     return (this.dummyHash ??= this.hash(randomBytes(32).toString('base64url')));
+  }
+
+  /** The computation alone, once it holds its slot: what the hashing parameters cost. */
+  private async timed<T>(work: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.events.signal('password.hashed', { seconds });
+    }
   }
 
   private async inSlot<T>(work: () => Promise<T>): Promise<T> {

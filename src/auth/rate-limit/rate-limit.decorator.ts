@@ -1,10 +1,9 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
+import { RATE_LIMITS, type RateLimitName } from './rate-limit-names';
 import { RateLimitGuard } from './rate-limit.guard';
 
-/** The named budgets of docs/api.md: `login` covers login and register, `refresh` covers refresh. */
-export const RATE_LIMITS = ['login', 'refresh'] as const;
-export type RateLimitName = (typeof RATE_LIMITS)[number];
+export { RATE_LIMITS, type RateLimitName };
 
 /** Counts this route against one budget per client IP, and against no other. */
 export function RateLimit(name: RateLimitName) {

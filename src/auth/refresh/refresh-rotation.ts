@@ -32,6 +32,13 @@ function issuedFor(
   };
 }
 
+/** How spending a refresh token ended; rotate() answers each and reports it. */
+type RotationOutcome =
+  | { kind: 'rotated' | 'grace'; issued: IssuedRefreshToken }
+  | { kind: 'reused' }
+  | { kind: 'invalid' };
+const INVALID: RotationOutcome = { kind: 'invalid' };
+
 /** Rotation, the grace window and reuse detection: every rule about spending a refresh token. */
 @Injectable()
 export class RefreshRotation {
@@ -46,6 +53,31 @@ export class RefreshRotation {
   ) {}
 
   async rotate(presented: RefreshTokenParts, context: ClientContext): Promise<IssuedRefreshToken> {
+    const outcome = await this.spend(presented, context);
+    switch (outcome.kind) {
+      case 'rotated':
+        this.events.publish('token.refreshed', {
+          userId: outcome.issued.userId,
+          sessionId: outcome.issued.sessionId,
+          context,
+        });
+        return outcome.issued;
+      case 'grace':
+        this.events.signal('refresh.grace', {});
+        return outcome.issued;
+      case 'reused':
+        this.events.signal('refresh.refused', { outcome: 'reused' });
+        throw refreshTokenReused();
+      case 'invalid':
+        this.events.signal('refresh.refused', { outcome: 'invalid' });
+        throw invalidGrant();
+    }
+  }
+
+  private async spend(
+    presented: RefreshTokenParts,
+    context: ClientContext,
+  ): Promise<RotationOutcome> {
     const successor = deriveSuccessor(this.derivationKey.current, presented.secret, randomUUID());
     const presentedHash = hashSecret(presented.secret);
     const row = await this.tokens.spend(
@@ -53,23 +85,17 @@ export class RefreshRotation {
       { id: successor.id, secretHash: hashSecret(successor.secret) },
       this.auth.refreshTtl,
     );
-    if (!row?.secret_ok) throw invalidGrant();
+    if (!row?.secret_ok) return INVALID;
     if (row.spent_now === 1) {
-      if (!row.successor_expires_at) throw invalidGrant(); // the session ended concurrently
-      const issued = issuedFor(row, successor, row.successor_expires_at);
-      this.events.publish('token.refreshed', {
-        userId: issued.userId,
-        sessionId: issued.sessionId,
-        context,
-      });
-      return issued;
+      if (!row.successor_expires_at) return INVALID; // the session ended concurrently
+      return { kind: 'rotated', issued: issuedFor(row, successor, row.successor_expires_at) };
     }
     let state: RefreshTokenState = row;
     if (!state.spent) {
-      if (state.session_revoked || !state.session_live || !state.token_live) throw invalidGrant();
+      if (state.session_revoked || !state.session_live || !state.token_live) return INVALID;
       // Lost a race: another request spent it after this statement's snapshot was taken.
       const reread = await this.tokens.readState(presented.id, presentedHash);
-      if (!reread?.secret_ok || !reread.spent) throw invalidGrant();
+      if (!reread?.secret_ok || !reread.spent) return INVALID;
       state = reread;
     }
     return this.replaySpent(presented, state, context);
@@ -83,8 +109,8 @@ export class RefreshRotation {
     presented: RefreshTokenParts,
     state: RefreshTokenState,
     context: ClientContext,
-  ): Promise<IssuedRefreshToken> {
-    if (!state.session_live) throw invalidGrant();
+  ): Promise<RotationOutcome> {
+    if (!state.session_live) return INVALID;
     const withinGrace =
       this.auth.reuseGrace > 0 &&
       Number(state.spent_seconds_ago) <= this.auth.reuseGrace &&
@@ -93,7 +119,8 @@ export class RefreshRotation {
       !state.session_revoked;
     if (withinGrace && state.child_id && state.child_hash && state.child_expires_at) {
       const successor = this.rederive(presented, state.child_id, state.child_hash);
-      if (successor) return issuedFor(state, successor, state.child_expires_at);
+      if (successor)
+        return { kind: 'grace', issued: issuedFor(state, successor, state.child_expires_at) };
     }
     if (!state.session_revoked) {
       // A replayed token means one of two holders is not the user: worth a line for whoever
@@ -114,7 +141,7 @@ export class RefreshRotation {
         context,
       });
     }
-    throw refreshTokenReused();
+    return { kind: 'reused' };
   }
 
   /**

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
-/** Work that must follow the end of every session of a user, awaited before the revoker returns. */
-export type AllSessionsEndedHook = (userId: string) => Promise<void>;
+/**
+ * Work that goes with the end of every session of a user, in the revocation's own transaction:
+ * both commit or neither does.
+ */
+export type AllSessionsEndedHook = (userId: string, manager: EntityManager) => Promise<void>;
 
 /**
  * What other folders void when every session of a user ends (mfa/ its pending second steps),
@@ -15,7 +19,7 @@ export class RevocationHooks {
     this.allSessionsEnded.push(hook);
   }
 
-  async runAllSessionsEnded(userId: string): Promise<void> {
-    for (const hook of this.allSessionsEnded) await hook(userId);
+  async runAllSessionsEnded(userId: string, manager: EntityManager): Promise<void> {
+    for (const hook of this.allSessionsEnded) await hook(userId, manager);
   }
 }

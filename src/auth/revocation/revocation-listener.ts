@@ -35,12 +35,21 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   private heartbeat?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private backoff = 100;
+  private listening = false;
 
   constructor(
     private readonly revoked: RevokedSessionSet,
     @Inject(DATABASE_URL) private readonly url: string,
     @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,
   ) {}
+
+  /**
+   * Whether revocations of other instances reach this one now: the LISTEN connection is up
+   * (always, with the embedded database, which no other instance shares).
+   */
+  get up(): boolean {
+    return this.embedded !== null || this.listening;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.embedded) {
@@ -78,6 +87,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
       await this.revoked.reload();
       if (client !== this.client) return;
       this.revoked.setTrusted(true);
+      this.listening = true;
       this.backoff = 100;
       this.heartbeat = setInterval(() => void this.beat(client), HEARTBEAT_MS);
       this.heartbeat.unref();
@@ -105,6 +115,7 @@ export class RevocationListener implements OnApplicationBootstrap, OnApplication
   private lost(client: Client, error: Error): void {
     if (client !== this.client) return; // a connection already given up
     this.revoked.setTrusted(false);
+    this.listening = false;
     clearInterval(this.heartbeat);
     this.client = undefined;
     void client.end().catch(() => undefined);

@@ -114,3 +114,31 @@ describe('RevokedSessionSet', () => {
     await expect(set.isRevoked(SESSION)).rejects.toThrow('syntax error');
   });
 });
+
+describe('RevokedSessionSet listeners (the revocation feed)', () => {
+  it('tells of ids it did not know, once, with until past the TTL and the margin', () => {
+    const set = setWith({ up: true, revoked: [] });
+    const told: { sid: string; until: number }[][] = [];
+    const stop = set.onRevoked((entries) => told.push(entries));
+    const before = Date.now();
+    set.add(['a', 'b']);
+    set.add(['b', 'c']); // b again: the revoker's own NOTIFY coming back
+    expect(told.map((entries) => entries.map((e) => e.sid))).toEqual([['a', 'b'], ['c']]);
+    expect(told[0][0].until).toBeGreaterThanOrEqual(before + 900_000 + 60_000);
+    stop();
+    set.add(['d']);
+    expect(told).toHaveLength(2);
+    expect(set.entries().map((e) => e.sid)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('tells of a change of trust, not of the same state again', () => {
+    const set = setWith({ up: true, revoked: [] });
+    const told: boolean[] = [];
+    set.onTrustChanged((trusted) => told.push(trusted));
+    set.setTrusted(true);
+    set.setTrusted(true);
+    set.setTrusted(false);
+    expect(told).toEqual([true, false]);
+    expect(set.isTrusted).toBe(false);
+  });
+});

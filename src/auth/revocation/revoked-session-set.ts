@@ -11,6 +11,17 @@ export const FORGET_MARGIN_MS = 60_000;
 /** How often entries whose access tokens have all expired are dropped. */
 export const PRUNE_INTERVAL_MS = 60_000;
 
+/** A revoked session and the time (ms since the epoch) after which none of its tokens is valid. */
+export interface RevokedEntry {
+  sid: string;
+  until: number;
+}
+
+/** Told of sessions newly known to be revoked (the revocation feed fans them out). */
+export type RevokedListener = (entries: RevokedEntry[]) => void;
+/** Told whenever the set starts or stops being trusted. */
+export type TrustListener = (trusted: boolean) => void;
+
 /**
  * The sessions revoked recently enough that their access tokens may still be unexpired.
  * Access-token checks read this set instead of the database. The set is trusted only while
@@ -20,6 +31,8 @@ export const PRUNE_INTERVAL_MS = 60_000;
 @Injectable()
 export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
   private readonly forgetAt = new Map<string, number>();
+  private readonly revokedListeners = new Set<RevokedListener>();
+  private readonly trustListeners = new Set<TrustListener>();
   private trusted = false;
   private pruneTimer?: NodeJS.Timeout;
   /** Whether the set has been loaded from the database once since this instance started. */
@@ -50,14 +63,47 @@ export class RevokedSessionSet implements OnModuleInit, OnModuleDestroy {
     return this.forgetAt.size;
   }
 
+  /** Whether the set alone may answer: the listener is up (or the database embedded). */
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
   add(sessionIds: Iterable<string>): void {
     const until = Date.now() + this.auth.accessTtl * 1000 + FORGET_MARGIN_MS;
-    for (const id of sessionIds) this.forgetAt.set(id, until);
+    const added: RevokedEntry[] = [];
+    for (const id of sessionIds) {
+      const known = this.forgetAt.get(id);
+      // The revoker's own ids come back through NOTIFY: an id already known is not news.
+      if (known === undefined || known <= Date.now()) added.push({ sid: id, until });
+      this.forgetAt.set(id, until);
+    }
+    if (added.length > 0) for (const listener of this.revokedListeners) listener(added);
   }
 
   /** Whether the set alone may answer (the listener is up and the set is fresh). */
   setTrusted(trusted: boolean): void {
+    const changed = trusted !== this.trusted;
     this.trusted = trusted;
+    if (changed) for (const listener of this.trustListeners) listener(trusted);
+  }
+
+  /** Every tracked session whose access tokens may still be valid. */
+  entries(): RevokedEntry[] {
+    const now = Date.now();
+    const entries: RevokedEntry[] = [];
+    for (const [sid, until] of this.forgetAt) if (until > now) entries.push({ sid, until });
+    return entries;
+  }
+
+  /** Calls `listener` with the sessions added from now on; returns how to stop. */
+  onRevoked(listener: RevokedListener): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  onTrustChanged(listener: TrustListener): () => void {
+    this.trustListeners.add(listener);
+    return () => this.trustListeners.delete(listener);
   }
 
   /**

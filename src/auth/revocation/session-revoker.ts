@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AUTH_SETTINGS, AuthSettings } from '../../latch.settings';
 import { PrunerRegistry } from '../../maintenance/pruner-registry';
 import type { ClientContext } from '../client-context';
@@ -29,6 +30,7 @@ export type RevokeReason =
 @Injectable()
 export class SessionRevoker implements OnModuleInit {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly sessions: SessionsRepository,
     private readonly deleted: DeletedSessionsRepository,
     private readonly revoked: RevokedSessionSet,
@@ -70,13 +72,18 @@ export class SessionRevoker implements OnModuleInit {
     context?: ClientContext,
     exceptSessionId?: string,
   ): Promise<string[]> {
-    const rows = await this.sessions.revokeAllOfUser(
-      userId,
-      reason,
-      REVOCATION_CHANNEL,
-      exceptSessionId,
-    );
-    await this.hooks.runAllSessionsEnded(userId);
+    // The sessions and what goes with them (pending second steps, mailed links) end together.
+    const rows = await this.dataSource.transaction(async (manager) => {
+      const revoked = await this.sessions.revokeAllOfUser(
+        userId,
+        reason,
+        REVOCATION_CHANNEL,
+        exceptSessionId,
+        manager,
+      );
+      await this.hooks.runAllSessionsEnded(userId, manager);
+      return revoked;
+    });
     return this.announce(rows, reason, context);
   }
 

@@ -128,11 +128,23 @@ export class SessionsRepository {
     return this.revokeWhere('id = $3 AND user_id = $4', [sessionId, userId], reason, channel);
   }
 
-  /** Revokes every active session of a user, optionally sparing one. */
-  revokeAllOfUser(userId: string, reason: string, channel: string, exceptSessionId?: string) {
+  /** Revokes every active session of a user, optionally sparing one; in `manager`'s transaction if given. */
+  revokeAllOfUser(
+    userId: string,
+    reason: string,
+    channel: string,
+    exceptSessionId?: string,
+    manager?: EntityManager,
+  ) {
     return exceptSessionId
-      ? this.revokeWhere('user_id = $3 AND id <> $4', [userId, exceptSessionId], reason, channel)
-      : this.revokeWhere('user_id = $3', [userId], reason, channel);
+      ? this.revokeWhere(
+          'user_id = $3 AND id <> $4',
+          [userId, exceptSessionId],
+          reason,
+          channel,
+          manager,
+        )
+      : this.revokeWhere('user_id = $3', [userId], reason, channel, manager);
   }
 
   /** Ids of the sessions revoked within the last `seconds`. */
@@ -176,8 +188,10 @@ export class SessionsRepository {
     params: unknown[],
     reason: string,
     channel: string,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<RevokedSessionRow[]> {
-    return this.dataSource.query(
+    // pg_notify inside a transaction is delivered at its commit, with what it committed.
+    return manager.query(
       `WITH revoked AS (
          UPDATE sessions SET revoked_at = now(), revoke_reason = $1
          WHERE revoked_at IS NULL AND ${condition}
