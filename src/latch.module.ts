@@ -25,6 +25,7 @@ import {
   MAIL_SETTINGS,
   METRICS_SETTINGS,
   MFA_SETTINGS,
+  PASSKEY_SETTINGS,
   REDIS_SETTINGS,
   REFRESH_KEY_SETTINGS,
 } from './latch.settings';
@@ -72,6 +73,7 @@ export const SETTINGS_TOKENS = [
   REFRESH_KEY_SETTINGS,
   MFA_SETTINGS,
   MAIL_SETTINGS,
+  PASSKEY_SETTINGS,
   REDIS_SETTINGS,
   METRICS_SETTINGS,
   FEDERATION_SETTINGS,
@@ -93,6 +95,7 @@ export const settingsProviders = (hostDataSource: boolean): Provider[] => [
   slice(REFRESH_KEY_SETTINGS, (s) => s.refreshKey),
   slice(MFA_SETTINGS, (s) => s.mfa),
   slice(MAIL_SETTINGS, (s) => s.mail),
+  slice(PASSKEY_SETTINGS, (s) => s.passkeys),
   slice(REDIS_SETTINGS, (s) => s.redis),
   slice(METRICS_SETTINGS, (s) => s.metrics),
   slice(FEDERATION_SETTINGS, (s) => s.federation),

@@ -3,6 +3,10 @@ import { federationProblems } from './auth/federation/federation-settings';
 import { parseKeyRing } from './config/key-ring';
 import type { KeyRingSettings, LatchSettings } from './latch.settings';
 
+/** Whether a host is the relying-party id or one of its subdomains (WebAuthn's rule). */
+export const isUnderRpId = (host: string, rpId: string) =>
+  host === rpId || host.endsWith(`.${rpId}`);
+
 type Check = (value: unknown) => boolean;
 
 /** What a Bearer header can carry (RFC 6750 b64token), long enough not to be guessed. */
@@ -28,6 +32,9 @@ const isBoolean: Check = (value) => typeof value === 'boolean';
 const nonEmpty: Check = (value) => typeof value === 'string' && value.trim().length > 0;
 const strings: Check = (value) =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** scheme://host[:port], nothing after it: the form of `clientDataJSON.origin`. */
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 
 const between = (min: number, max: number) => `must be an integer from ${min} to ${max}`;
 const POSITIVE = 'must be a whole number of seconds greater than zero';
@@ -92,6 +99,24 @@ const RULES: Rule[] = [
     'must be one line of at most 64 characters without ":"',
   ],
   ['mfa.adminRequireMfa', isBoolean, 'must be true or false'],
+  [
+    'passkeys.rpId',
+    matches(
+      /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    ),
+    'must be a lower-case host name such as example.com',
+  ],
+  // eslint-disable-next-line no-control-regex -- the control characters are what it refuses
+  ['passkeys.rpName', matches(/^[^\x00-\x1f\x7f]{1,64}$/), 'must be 1 to 64 characters'],
+  [
+    'passkeys.origins',
+    (value) =>
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((item) => typeof item === 'string' && ORIGIN.test(item)),
+    'must be a non-empty list of origins such as https://app.example.com',
+  ],
+  ['passkeys.limit', int(1, 100), between(1, 100)],
   ['redis.url', optional(matches(/^rediss?:\/\//)), 'must be a redis:// URL', true],
   [
     'mail.smtpUrl',
@@ -149,6 +174,12 @@ export function checkLatchSettings(
     }
     if (!settings.database.url && !hostDataSource) {
       refuse('database.url must be set in production (the embedded database is for development)');
+    }
+  }
+  const { rpId, origins } = settings.passkeys;
+  for (const origin of origins) {
+    if (!isUnderRpId(new URL(origin).hostname, rpId)) {
+      refuse(`passkeys.origins: ${origin} is not ${rpId} or a subdomain of it (passkeys.rpId)`);
     }
   }
   if (settings.metrics.port !== undefined && !settings.metrics.enabled) {

@@ -82,6 +82,56 @@ describe('LatchModule options', () => {
     expect(settings.mfa.adminRequireMfa).toBe(true);
   });
 
+  it('derives the relying party from APP_URL and CORS_ORIGINS, or takes WEBAUTHN_*', () => {
+    expect(resolveLatchOptions({}).passkeys).toEqual({
+      rpId: 'localhost',
+      rpName: 'Latch',
+      origins: ['http://localhost:3000'],
+      limit: 10,
+    });
+    const derived = latchSettingsFromEnv({
+      APP_URL: 'https://app.example.com/',
+      CORS_ORIGINS: 'https://admin.app.example.com,https://other.example',
+    });
+    // A CORS origin on another site could never use these passkeys: left out, not refused.
+    expect(derived.passkeys).toMatchObject({
+      rpId: 'app.example.com',
+      origins: ['https://app.example.com', 'https://admin.app.example.com'],
+    });
+    const explicit = latchSettingsFromEnv({
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_RP_NAME: 'Example',
+      WEBAUTHN_ORIGINS: 'https://example.com, https://app.example.com:8443',
+      AUTH_PASSKEY_LIMIT: '3',
+    });
+    expect(explicit.passkeys).toEqual({
+      rpId: 'example.com',
+      rpName: 'Example',
+      origins: ['https://example.com', 'https://app.example.com:8443'],
+      limit: 3,
+    });
+  });
+
+  it('refuses origins the relying-party id does not cover, and bad passkey values', () => {
+    expect(
+      refusal({ passkeys: { rpId: 'example.com', origins: ['https://example.org'] } }),
+    ).toMatch(/passkeys\.origins: https:\/\/example\.org is not example\.com/);
+    // A suffix that is not a parent domain is no cover: notexample.com is not under example.com.
+    expect(
+      refusal({ passkeys: { rpId: 'example.com', origins: ['https://notexample.com'] } }),
+    ).toMatch(/passkeys\.origins/);
+    expect(refusal({ passkeys: { rpId: 'Example.COM' } })).toMatch(/passkeys\.rpId/);
+    expect(refusal({ passkeys: { origins: [] } })).toMatch(/passkeys\.origins/);
+    expect(refusal({ passkeys: { origins: ['https://localhost/path'] } })).toMatch(
+      /passkeys\.origins/,
+    );
+    expect(refusal({ passkeys: { limit: 0 } })).toMatch(/passkeys\.limit/);
+    expect(() => latchOptionsFromEnv({ WEBAUTHN_ORIGINS: 'app.example.com' })).toThrow(
+      /WEBAUTHN_ORIGINS/,
+    );
+    expect(() => latchOptionsFromEnv({ AUTH_PASSKEY_LIMIT: '0' })).toThrow(/AUTH_PASSKEY_LIMIT/);
+  });
+
   it('takes the revocation feed token (32 characters or more) and its client cap', () => {
     const token = 'f'.repeat(32);
     const settings = latchSettingsFromEnv({ AUTH_FEED_TOKEN: token, AUTH_FEED_MAX_CLIENTS: '8' });

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigurationError } from './config/configuration-error';
 import { type FederationOptions, resolveFederation } from './auth/federation/federation-settings';
-import { checkLatchSettings } from './latch.options-rules';
+import { checkLatchSettings, isUnderRpId } from './latch.options-rules';
 import type {
   AuthSettings,
   DatabaseSettings,
@@ -12,6 +12,7 @@ import type {
   MailSettings,
   MetricsSettings,
   MfaSettings,
+  PasskeySettings,
   RedisSettings,
 } from './latch.settings';
 
@@ -32,6 +33,7 @@ export interface LatchOptions {
   refreshKey?: Partial<KeyRingSettings>;
   mfa?: Partial<MfaSettings>;
   mail?: Partial<MailSettings>;
+  passkeys?: Partial<PasskeySettings>;
   redis?: RedisSettings;
   /** Sign-in with identity providers (OpenID Connect, GitHub). */
   federation?: FederationOptions;
@@ -54,6 +56,7 @@ export function resolveLatchOptions(
   const keysDir = resolve(dataDir, 'keys');
   const cores = availableParallelism();
   const { auth = {}, jwt = {}, database = {}, mfa = {}, mail = {}, refreshKey = {} } = options;
+  const appUrl = (mail.appUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
   const settings: LatchSettings = {
     production,
     dataDir,
@@ -115,12 +118,13 @@ export function resolveLatchOptions(
       smtpUrl: mail.smtpUrl,
       transport: mail.transport,
       from: mail.from ?? 'Latch <no-reply@localhost>',
-      appUrl: (mail.appUrl ?? 'http://localhost:3000').replace(/\/+$/, ''),
+      appUrl,
       fileDir: resolve(mail.fileDir ?? resolve(dataDir, 'mail')),
       verifyTtl: mail.verifyTtl ?? 86_400,
       resetTtl: mail.resetTtl ?? 1800,
       interval: mail.interval ?? 60,
     },
+    passkeys: resolvePasskeys(options.passkeys ?? {}, appUrl, auth.allowedOrigins ?? []),
     redis: { url: options.redis?.url },
     federation: resolveFederation(options.federation),
     requireGuards: options.requireGuards ?? 'latch',
@@ -133,4 +137,40 @@ export function resolveLatchOptions(
   };
   checkLatchSettings(settings, { hostDataSource });
   return settings;
+}
+
+/** The URL's origin and host name; undefined for what is not an http(s) URL (checked later). */
+function originOf(url: string): { origin: string; host: string } | undefined {
+  try {
+    const parsed = new URL(url);
+    return { origin: parsed.origin, host: parsed.hostname };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * By default the relying party is APP_URL's host, and the accepted origins are APP_URL's plus
+ * those of CORS_ORIGINS that the relying-party id covers (a CORS origin on another site could
+ * never use these passkeys, so it is left out rather than refused).
+ */
+function resolvePasskeys(
+  passkeys: Partial<PasskeySettings>,
+  appUrl: string,
+  allowedOrigins: string[],
+): PasskeySettings {
+  const app = originOf(appUrl);
+  const rpId = passkeys.rpId ?? app?.host ?? 'localhost';
+  const origins =
+    passkeys.origins ??
+    [appUrl, ...allowedOrigins]
+      .map(originOf)
+      .filter((parsed) => parsed !== undefined && isUnderRpId(parsed.host, rpId))
+      .map((parsed) => parsed!.origin);
+  return {
+    rpId,
+    rpName: passkeys.rpName ?? 'Latch',
+    origins: Array.isArray(origins) ? [...new Set(origins)] : origins,
+    limit: passkeys.limit ?? 10,
+  };
 }

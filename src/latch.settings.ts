@@ -19,6 +19,7 @@ export interface LatchSettings {
   refreshKey: KeyRingSettings;
   mfa: MfaSettings;
   mail: MailSettings;
+  passkeys: PasskeySettings;
   redis: RedisSettings;
   metrics: MetricsSettings;
   /** The identity providers and the service's external URL for their redirect URIs. */
@@ -105,6 +106,18 @@ export interface MailSettings {
   interval: number;
 }
 
+/** WebAuthn (docs/passkeys.md): who the relying party is, and which pages may use it. */
+export interface PasskeySettings {
+  /** The relying-party id: a registrable domain suffix of every origin (default APP_URL's host). */
+  rpId: string;
+  /** Shown by the authenticator. */
+  rpName: string;
+  /** Origins accepted in `clientDataJSON.origin`. */
+  origins: string[];
+  /** Passkeys per account. */
+  limit: number;
+}
+
 export interface RedisSettings {
   /** Shared rate-limit counters; unset: in memory, per instance. */
   url?: string;
@@ -129,6 +142,7 @@ export const JWT_SETTINGS = Symbol('JWT_SETTINGS');
 export const REFRESH_KEY_SETTINGS = Symbol('REFRESH_KEY_SETTINGS');
 export const MFA_SETTINGS = Symbol('MFA_SETTINGS');
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
+export const PASSKEY_SETTINGS = Symbol('PASSKEY_SETTINGS');
 export const REDIS_SETTINGS = Symbol('REDIS_SETTINGS');
 export const METRICS_SETTINGS = Symbol('METRICS_SETTINGS');
 export const FEDERATION_SETTINGS = Symbol('FEDERATION_SETTINGS');

@@ -394,18 +394,31 @@ export function createLatchClient(options: LatchClientOptions) {
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
 
-  async function signIn<T extends TokenResponse>(path: string, body: unknown): Promise<T> {
-    const response = await request(path, 'POST', body);
-    if (!response.ok) throw await failure(response);
-    const data = (await response.json()) as T;
-    if (!cookie && data.refreshToken) await storage.set(data.refreshToken);
-    accept(data, now(), false);
-    delete data.refreshToken;
+  /** A public POST; with `mfa`, the pending second step's mfaToken goes in the body. */
+  async function postPublic<T>(path: string, body: object, mfa?: boolean): Promise<T> {
+    if (mfa && !mfaToken) throw new LatchError(400, 'mfa_not_pending');
+    const response = await request(path, 'POST', mfa ? { ...body, mfaToken } : body);
+    if (!response.ok) {
+      const error = await failure(response);
+      if (mfa && error.code === 'invalid_grant') await signOut('mfa_token_invalid', false);
+      throw error;
+    }
+    return (await response.json()) as T;
+  }
+
+  async function signIn<T extends TokenResponse>(path: string, body: object, mfa?: boolean) {
+    const data = await postPublic<T>(path, body, mfa);
+    // a sign-up under AUTH_REQUIRE_VERIFIED_EMAIL answers {user} alone: nobody signs in yet
+    if (data.accessToken) {
+      if (!cookie && data.refreshToken) await storage.set(data.refreshToken);
+      accept(data, now(), false);
+      delete data.refreshToken;
+    }
     return data;
   }
 
   /** A first step (a password, an identity provider's code): signed in, or a second step. */
-  async function firstStep(path: string, body: unknown): Promise<LoginResult> {
+  async function firstStep(path: string, body: object): Promise<LoginResult> {
     try {
       return Object.assign(await signIn<TokenResponse>(path, body), {
         mfaRequired: false as const,
@@ -438,17 +451,8 @@ export function createLatchClient(options: LatchClientOptions) {
    * retried; an ended second step rejects with `invalid_grant` and signs out
    * (`mfa_token_invalid`).
    */
-  async function verifyMfa(proof: string | MfaProof): Promise<TokenResponse> {
-    if (!mfaToken) throw new LatchError(400, 'mfa_not_pending');
-    try {
-      return await signIn<TokenResponse>('/auth/login/mfa', {
-        mfaToken,
-        ...(typeof proof === 'string' ? { code: proof } : proof),
-      });
-    } catch (error) {
-      if ((error as LatchError).code === 'invalid_grant') await signOut('mfa_token_invalid', false);
-      throw error;
-    }
+  function verifyMfa(proof: string | MfaProof): Promise<TokenResponse> {
+    return signIn('/auth/login/mfa', typeof proof === 'string' ? { code: proof } : proof, true);
   }
 
   return {
@@ -543,6 +547,13 @@ export function createLatchClient(options: LatchClientOptions) {
       call<void>(`/auth/identities/${encodeURIComponent(id)}`, 'DELETE'),
     /** Refresh now (single flight); rejects with a LatchError when it cannot. */
     refresh,
+    /**
+     * For add-ons such as `@latch/client/passkeys`: `call` with the access token; `post` to a
+     * public route and `signIn` through one (its token response signs this client in); with
+     * `mfa`, the pending second step's mfaToken is added to the body (it never leaves here
+     * otherwise), and an ended second step signs out (`mfa_token_invalid`).
+     */
+    via: { call, post: postPublic, signIn },
     /** Stops timers and the cross-tab channel. */
     close() {
       clearTimeout(timer);

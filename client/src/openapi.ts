@@ -545,6 +545,150 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/passkeys/register/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeysController_registrationOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/register': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeysController_register'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['PasskeysController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['PasskeysController_delete'];
+    options?: never;
+    head?: never;
+    patch: operations['PasskeysController_rename'];
+    trace?: never;
+  };
+  '/auth/passkeys/login/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeyLoginController_loginOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeyLoginController_passkeyLogin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/login/mfa/passkey': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeyLoginController_completeLogin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/signup/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeyLoginController_signupOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/passkeys/signup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: operations['PasskeyLoginController_passkeySignup'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/notes': {
     parameters: {
       query?: never;
@@ -858,6 +1002,129 @@ export interface components {
       /** @description the `mfaToken` of the `mfa_required` answer */
       mfaToken: string;
     };
+    RelyingPartyJson: {
+      id: string;
+      name: string;
+    };
+    UserEntityJson: {
+      /**
+       * Format: base64url
+       * @description an opaque per-account handle
+       */
+      id: string;
+      name: string;
+      displayName: string;
+    };
+    CredentialParameterJson: {
+      /** @enum {string} */
+      type: 'public-key';
+      /** @enum {number} */
+      alg: -7 | -257;
+    };
+    CredentialDescriptorJson: {
+      /** Format: base64url */
+      id: string;
+      /** @enum {string} */
+      type: 'public-key';
+      transports?: string[];
+    };
+    AuthenticatorSelectionJson: {
+      /** @enum {string} */
+      residentKey: 'required';
+      requireResidentKey: boolean;
+      /** @enum {string} */
+      userVerification: 'required';
+    };
+    CreationOptionsResponse: {
+      /**
+       * Format: base64url
+       * @description 32 random bytes
+       */
+      challenge: string;
+      rp: components['schemas']['RelyingPartyJson'];
+      user: components['schemas']['UserEntityJson'];
+      pubKeyCredParams: components['schemas']['CredentialParameterJson'][];
+      /** @description milliseconds */
+      timeout: number;
+      excludeCredentials: components['schemas']['CredentialDescriptorJson'][];
+      authenticatorSelection: components['schemas']['AuthenticatorSelectionJson'];
+      /** @enum {string} */
+      attestation: 'none';
+      extensions?: {
+        [key: string]: unknown;
+      };
+    };
+    RegisterPasskeyDto: {
+      /** @description credential.toJSON() of navigator.credentials.create() */
+      response: components['schemas'];
+      /**
+       * @description default: a name for the authenticator, else "Passkey"
+       * @example Laptop
+       */
+      name?: string;
+    };
+    PasskeyResponse: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      lastUsedAt: string | null;
+      /** @description the credential is backed up (synced) */
+      backedUp: boolean;
+      /** @enum {string} */
+      deviceType: 'singleDevice' | 'multiDevice';
+      /**
+       * @example [
+       *       "internal",
+       *       "hybrid"
+       *     ]
+       */
+      transports: string[];
+    };
+    RenamePasskeyDto: {
+      /** @example Laptop */
+      name: string;
+    };
+    PasskeyLoginOptionsDto: {
+      /** @description the mfaToken of an mfa_required answer: options for the second step, allowing only that account's passkeys; omit for a discoverable sign-in (autofill) */
+      mfaToken?: string;
+    };
+    RequestOptionsResponse: {
+      /**
+       * Format: base64url
+       * @description 32 random bytes
+       */
+      challenge: string;
+      rpId: string;
+      /** @description milliseconds */
+      timeout: number;
+      /** @description empty for a discoverable sign-in */
+      allowCredentials: components['schemas']['CredentialDescriptorJson'][];
+      /** @enum {string} */
+      userVerification: 'required';
+    };
+    PasskeyLoginDto: {
+      /** @description credential.toJSON() of navigator.credentials.get() */
+      response: components['schemas'];
+    };
+    PasskeyMfaLoginDto: {
+      /** @description credential.toJSON() of navigator.credentials.get() */
+      response: components['schemas'];
+      /** @description the `mfaToken` of the `mfa_required` answer */
+      mfaToken: string;
+    };
+    PasskeySignupOptionsDto: {
+      /** @example ada@example.com */
+      email: string;
+      /** @example Ada Lovelace */
+      name?: string;
+    };
+    PasskeySignupDto: {
+      /** @description credential.toJSON() of navigator.credentials.create() */
+      response: components['schemas'];
+    };
     CreateNoteDto: {
       /** @example Groceries */
       title: string;
@@ -1091,7 +1358,7 @@ export interface operations {
           'application/json': components['schemas']['TokenResponse'];
         };
       };
-      /** @description invalid_credentials; or, for the right password of an account with TOTP on, mfa_required with an extra member `mfaToken` for POST /auth/login/mfa */
+      /** @description invalid_credentials; or, for the right password of an account with TOTP on, mfa_required with extra members `mfaToken` (for POST /auth/login/mfa, or POST /auth/login/mfa/passkey) and `factors` (from totp, recovery_code, passkey) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2321,6 +2588,390 @@ export interface operations {
       };
       /** @description rate limit or lockout */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeysController_registrationOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
+    responses: {
+      /** @description PublicKeyCredentialCreationOptionsJSON, bound to the calling session */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreationOptionsResponse'];
+        };
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description passkey_limit */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeysController_register: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RegisterPasskeyDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyResponse'];
+        };
+      };
+      /** @description invalid_passkey, or validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description passkey_exists or passkey_limit */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeysController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the caller's passkeys, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyResponse'][];
+        };
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeysController_delete: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EmptyBodyDto'];
+      };
+    };
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description not the caller's passkey */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description last_sign_in_method: the account would keep no password, passkey or identity */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeysController_rename: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RenamePasskeyDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyResponse'];
+        };
+      };
+      /** @description missing, invalid, expired or revoked access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description not the caller's passkey */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeyLoginController_loginOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyLoginOptionsDto'];
+      };
+    };
+    responses: {
+      /** @description PublicKeyCredentialRequestOptionsJSON: empty allowCredentials (discoverable, for autofill), or with an mfaToken that account's passkeys for the second step */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RequestOptionsResponse'];
+        };
+      };
+      /** @description invalid_grant: the mfaToken is not live */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description rate limit */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeyLoginController_passkeyLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyLoginDto'];
+      };
+    };
+    responses: {
+      /** @description amr ["hwk", "mfa"] */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenResponse'];
+        };
+      };
+      /** @description invalid_passkey */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description account_disabled or email_not_verified */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeyLoginController_completeLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyMfaLoginDto'];
+      };
+    };
+    responses: {
+      /** @description amr ["pwd", "hwk", "mfa"] */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TokenResponse'];
+        };
+      };
+      /** @description invalid_passkey (counts like a wrong code), or invalid_grant (mfaToken) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description rate limit or lockout */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeyLoginController_signupOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeySignupOptionsDto'];
+      };
+    };
+    responses: {
+      /** @description PublicKeyCredentialCreationOptionsJSON, bound to this address */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreationOptionsResponse'];
+        };
+      };
+      /** @description email_taken */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description rate limit */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasskeyLoginController_passkeySignup: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeySignupDto'];
+      };
+    };
+    responses: {
+      /** @description the token response and the user (amr ["hwk", "mfa"]); with AUTH_REQUIRE_VERIFIED_EMAIL=true only `{user}` and a verification mail */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['RegisterResponse']
+            | components['schemas']['UnverifiedRegisterResponse'];
+        };
+      };
+      /** @description invalid_passkey, or validation_failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description email_taken or passkey_exists */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -9,9 +9,16 @@ const page = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 // `--mode browser-test` (test/browser only) also puts the client on window for the tests.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@latch/client': fileURLToPath(new URL('../../client/src/index.ts', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^@latch\/client\/passkeys$/,
+        replacement: fileURLToPath(new URL('../../client/src/passkeys.ts', import.meta.url)),
+      },
+      {
+        find: /^@latch\/client$/,
+        replacement: fileURLToPath(new URL('../../client/src/index.ts', import.meta.url)),
+      },
+    ],
   },
   build: {
     rolldownOptions: {

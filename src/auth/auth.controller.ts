@@ -104,7 +104,8 @@ export class AuthController {
   @ApiUnauthorizedResponse({
     description:
       'invalid_credentials; or, for the right password of an account with TOTP on, ' +
-      'mfa_required with an extra member `mfaToken` for POST /auth/login/mfa',
+      'mfa_required with extra members `mfaToken` (for POST /auth/login/mfa, or ' +
+      'POST /auth/login/mfa/passkey) and `factors` (from totp, recovery_code, passkey)',
   })
   @ApiForbiddenResponse({
     description:
@@ -117,7 +118,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponse> {
     const outcome = await this.credentials.login(dto, client);
-    if (outcome.kind === 'second_factor') throw mfaRequired(outcome.mfaToken);
+    if (outcome.kind === 'second_factor') throw mfaRequired(outcome.mfaToken, outcome.factors);
     if (outcome.kind === 'refused') {
       throw outcome.reason === 'invalid_credentials'
         ? invalidCredentials()

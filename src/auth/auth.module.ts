@@ -40,6 +40,7 @@ import { RefreshTokensRepository } from './sessions/refresh-tokens.repository';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { TokenResponder } from './token-responder';
 import { MfaModule } from './mfa/mfa.module';
+import { PasskeysModule } from './passkeys/passkeys.module';
 import { UserCreationHooks } from './user-creation-hooks';
 import { UserCredentials } from './user-credentials';
 import { AccountOpening } from './account-opening';
@@ -67,6 +68,7 @@ const MINUTE_MS = 60_000;
     DiscoveryModule,
     UsersModule,
     MfaModule,
+    PasskeysModule,
     PassportModule,
     JwtModule.register({}),
     ThrottlerModule.forRootAsync({

@@ -20,15 +20,19 @@ export const accountRefused = (code: AccountRefusal) =>
       : 'the e-mail address of this account is not verified yet',
   );
 
-/** The one error body that carries a token (docs/api.md): the second step's `mfaToken`. */
-export const mfaRequired = (mfaToken: string) =>
+/**
+ * The one error body that carries a token (docs/api.md): the second step's `mfaToken`, with
+ * the `factors` that can answer it (from `totp`, `recovery_code`, `passkey`).
+ */
+export const mfaRequired = (mfaToken: string, factors: readonly string[]) =>
   new ProblemException(
     HttpStatus.UNAUTHORIZED,
     'mfa_required',
-    'the password is right; send a TOTP or recovery code to POST /auth/login/mfa',
+    'the password is right; send a TOTP or recovery code to POST /auth/login/mfa, or a ' +
+      'passkey to POST /auth/login/mfa/passkey',
     {},
     undefined,
-    { mfaToken },
+    { mfaToken, factors: [...factors] },
   );
 
 /** Removing the last passkey or linked identity of an account without a password. */

@@ -21,7 +21,7 @@ import { PasswordHasher } from './passwords/password-hasher';
 import type { Principal } from './principal';
 import { IssuedRefreshToken } from './refresh/issued-refresh-token';
 import { SessionRevoker } from './revocation/session-revoker';
-import { SECOND_FACTOR, type SecondFactor } from './second-factor.port';
+import { SECOND_FACTOR, type SecondFactor, type SecondStepFactor } from './second-factor.port';
 import { SessionsService } from './sessions/sessions.service';
 
 /**
@@ -31,7 +31,7 @@ import { SessionsService } from './sessions/sessions.service';
  */
 export type LoginOutcome =
   | { kind: 'session'; issued: IssuedRefreshToken }
-  | { kind: 'second_factor'; mfaToken: string }
+  | { kind: 'second_factor'; mfaToken: string; factors: SecondStepFactor[] }
   | { kind: 'refused'; reason: AccountRefusal | 'invalid_credentials' };
 
 const wrongPassword: LoginOutcome = { kind: 'refused', reason: 'invalid_credentials' };
@@ -187,7 +187,9 @@ export class CredentialsService {
       // Not a failure, nor yet a success: the second step decides. Bound to the hash just
       // verified: a password changed meanwhile starts no second step.
       const mfaToken = currentHash && (await this.secondFactor.challenge(user.id, currentHash));
-      return mfaToken ? noVerdict({ kind: 'second_factor', mfaToken }) : right(wrongPassword);
+      if (!mfaToken) return right(wrongPassword);
+      const factors = await this.secondFactor.factors(user.id);
+      return noVerdict({ kind: 'second_factor', mfaToken, factors });
     }
     // Nothing opened: the password changed, or the account was disabled or deleted meanwhile.
     // The password was right all the same, so the lockout count is reset, as it always was.

@@ -49,6 +49,8 @@ export interface ProblemBody {
   errors?: FieldError[];
   /** Only on `mfa_required`: the token of the second step. */
   mfaToken?: string;
+  /** Only on `mfa_required`: the second steps this account can take. */
+  factors?: string[];
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -81,8 +83,8 @@ export class ProblemException extends HttpException {
     readonly detail: string,
     readonly headers: Record<string, string> = {},
     readonly errors?: FieldError[],
-    /** Extra members of the body (RFC 9457 §3.2); the only one is `mfaToken` (docs/api.md). */
-    readonly extensions: { mfaToken?: string } = {},
+    /** Extra members of the body (RFC 9457 §3.2): `mfa_required`'s `mfaToken` and `factors`. */
+    readonly extensions: { mfaToken?: string; factors?: string[] } = {},
   ) {
     super(detail, status);
   }

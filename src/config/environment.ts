@@ -150,6 +150,17 @@ export class EnvironmentVariables {
     message: 'must be a comma-separated list of ids of [a-z0-9-]{1,32}',
   })
   AUTH_OIDC_PROVIDERS?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]{1,253}$/, { message: 'must be a lower-case host name such as example.com' })
+  WEBAUTHN_RP_ID?: string;
+  @IsOptional() @IsString() @MaxLength(64) WEBAUTHN_RP_NAME?: string;
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[a-z0-9.-]+(:\d{1,5})?\s*(,\s*https?:\/\/[a-z0-9.-]+(:\d{1,5})?\s*)*$/, {
+    message: 'must be a comma-separated list of origins such as https://app.example.com',
+  })
+  WEBAUTHN_ORIGINS?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) AUTH_PASSKEY_LIMIT?: number;
 }
 
 export { ConfigurationError };

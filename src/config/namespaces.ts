@@ -96,6 +96,12 @@ export function latchOptionsFromEnv(raw: NodeJS.ProcessEnv = process.env): Latch
       resetTtl: seconds(env.AUTH_RESET_TTL),
       interval: seconds(env.AUTH_MAIL_INTERVAL),
     },
+    passkeys: {
+      rpId: env.WEBAUTHN_RP_ID,
+      rpName: env.WEBAUTHN_RP_NAME,
+      origins: env.WEBAUTHN_ORIGINS === undefined ? undefined : list(env.WEBAUTHN_ORIGINS),
+      limit: int(env.AUTH_PASSKEY_LIMIT),
+    },
     redis: { url: env.REDIS_URL },
     metrics: { port: int(env.METRICS_PORT), host: env.HOST },
     federation: federationFromEnv(raw, production),

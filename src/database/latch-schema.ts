@@ -14,6 +14,10 @@ import { AddSecondFactor1796400000000 } from '../../migrations/1796400000000-Add
 import { AddMailOutboxDoneIndex1796500000000 } from '../../migrations/1796500000000-AddMailOutboxDoneIndex';
 import { BindMfaChallengesToPassword1796500001000 } from '../../migrations/1796500001000-BindMfaChallengesToPassword';
 import { AllowUsersWithoutPassword1796600000000 } from '../../migrations/1796600000000-AllowUsersWithoutPassword';
+import { CreatePasskeys1796700000000 } from '../../migrations/1796700000000-CreatePasskeys';
+import { PasskeyChallenge } from '../auth/passkeys/passkey-challenge.entity';
+import { Passkey } from '../auth/passkeys/passkey.entity';
+import { PasskeyUserHandle } from '../auth/passkeys/passkey-user-handle.entity';
 import { CreateIdentities1796800000000 } from '../../migrations/1796800000000-CreateIdentities';
 import { CreateOidcFlows1796800001000 } from '../../migrations/1796800001000-CreateOidcFlows';
 import { AddMfaChallengeFirstStep1796800002000 } from '../../migrations/1796800002000-AddMfaChallengeFirstStep';
@@ -48,6 +52,9 @@ export const latchEntities = [
   TotpFactor,
   RecoveryCode,
   MfaChallenge,
+  PasskeyUserHandle,
+  Passkey,
+  PasskeyChallenge,
   Identity,
   OidcFlow,
   OidcCode,
@@ -71,6 +78,7 @@ export const latchMigrations = [
   AddMailOutboxDoneIndex1796500000000,
   BindMfaChallengesToPassword1796500001000,
   AllowUsersWithoutPassword1796600000000,
+  CreatePasskeys1796700000000,
   CreateIdentities1796800000000,
   CreateOidcFlows1796800001000,
   AddMfaChallengeFirstStep1796800002000,

@@ -11,7 +11,7 @@ const ADMIN_ROLE = 'admin';
 const isUniqueViolation = (error: unknown) =>
   (error as QueryFailedError & { driverError?: { code?: string } }).driverError?.code ===
   UNIQUE_VIOLATION;
-const emailTaken = () =>
+export const emailTaken = () =>
   new ProblemException(
     HttpStatus.CONFLICT,
     'email_taken',

@@ -1,4 +1,5 @@
 import { createLatchClient, LatchError, type LatchEvent, type MfaProof } from '@latch/client';
+import { autofillSupported, passkeys, passkeysSupported } from '@latch/client/passkeys';
 import QRCode from 'qrcode';
 
 declare global {
@@ -12,6 +13,8 @@ const latch = createLatchClient({ baseUrl: window.LATCH_URL ?? 'http://localhost
 // global hands the client (its fetch with the token, logout, password change) to every script
 // on the page. Vite replaces MODE at build time, so the normal build has not even this line.
 if (import.meta.env.MODE === 'browser-test') window.latch = latch;
+
+const keys = passkeys(latch);
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const time = (at: number) => new Date(at).toLocaleTimeString();
@@ -27,6 +30,8 @@ function show(event?: LatchEvent) {
   $('signed-out').hidden = state !== 'signed-out';
   $('mfa-step').hidden = state !== 'mfa-required';
   if (event?.type === 'mfa-required') $('mfa-code').focus();
+  $('mfa-passkey').hidden = state !== 'mfa-required' || !passkeysSupported();
+  if (state === 'signed-out') void offerAutofill();
   if (event?.type === 'refreshed') {
     renewals++;
     const renewed = $('renewed');
@@ -186,8 +191,63 @@ async function loadIdentities() {
   );
 }
 
+async function loadPasskeys() {
+  const list = await keys.passkeys();
+  $('passkeys').replaceChildren(
+    ...list.map((passkey) => {
+      const item = document.createElement('li');
+      item.dataset.id = passkey.id;
+      const used = passkey.lastUsedAt ? new Date(passkey.lastUsedAt).toLocaleString() : 'never';
+      item.textContent = `${passkey.name} · ${passkey.deviceType === 'multiDevice' ? 'synced' : 'this device'} · added ${new Date(passkey.createdAt).toLocaleString()} · last used ${used} `;
+      const rename = document.createElement('button');
+      rename.textContent = 'rename';
+      rename.onclick = () =>
+        run(async () => {
+          const name = prompt('New name', passkey.name);
+          if (name) await keys.renamePasskey(passkey.id, name);
+          await loadPasskeys();
+        });
+      const remove = document.createElement('button');
+      remove.textContent = 'delete';
+      remove.onclick = () =>
+        run(async () => {
+          await keys.deletePasskey(passkey.id);
+          await loadPasskeys();
+        });
+      item.append(rename, remove);
+      return item;
+    }),
+  );
+}
+
+// While signed out, the e-mail field offers the browser's passkeys (conditional mediation).
+let autofillWaiting = false;
+async function offerAutofill() {
+  if (autofillWaiting || !(await autofillSupported())) return;
+  autofillWaiting = true;
+  try {
+    await keys.signInWithPasskey({ autofill: true });
+  } catch (error) {
+    // passkey_cancelled: another prompt took over, or the page moved on
+    if (!(error instanceof LatchError && error.code === 'passkey_cancelled')) {
+      $('error').textContent = error instanceof LatchError ? `${error.code}: ${error.message}` : '';
+    }
+  } finally {
+    autofillWaiting = false;
+  }
+}
+
 const loadAll = () =>
-  run(() => Promise.all([whoAmI(), loadNotes(), loadSessions(), loadMfa(), loadIdentities()]));
+  run(() =>
+    Promise.all([
+      whoAmI(),
+      loadNotes(),
+      loadSessions(),
+      loadMfa(),
+      loadIdentities(),
+      loadPasskeys(),
+    ]),
+  );
 
 const form = (id: string) => new FormData($<HTMLFormElement>(id));
 const field = (data: FormData, name: string) => {
@@ -207,6 +267,24 @@ $('register').onclick = () => {
   );
 };
 $('whoami').onclick = () => run(whoAmI);
+$('passkey-login').onclick = () => run(() => keys.signInWithPasskey());
+$('passkey-signup').onclick = () =>
+  run(async () => {
+    const result = await keys.signUpWithPasskey(field(form('auth-form'), 'email'));
+    if (!('accessToken' in result)) {
+      $('error').textContent = 'account created: follow the link mailed to you, then sign in';
+    }
+  });
+$<HTMLFormElement>('passkey-form').onsubmit = (event) => {
+  event.preventDefault();
+  const name = field(form('passkey-form'), 'name').trim();
+  void run(async () => {
+    await keys.registerPasskey(name || undefined);
+    $<HTMLFormElement>('passkey-form').reset();
+    await loadPasskeys();
+  });
+};
+$('mfa-passkey').onclick = () => run(() => keys.verifyMfaWithPasskey());
 
 // the second step of a login, when the account has TOTP on
 const verify = (id: string, proof: MfaProof) => {

@@ -34,6 +34,12 @@ export const AUTH_EVENT_TYPES = [
   'oidc_login',
   'identity_linked',
   'identity_unlinked',
+  // Passkeys (v1.2), spelled as docs/api.md lists them.
+  'passkey_added',
+  'passkey_removed',
+  'passkey_login',
+  /** A valid signature whose counter did not grow: the authenticator may have been cloned. */
+  'passkey_clone_suspected',
 ] as const;
 export type AuthEventType = (typeof AUTH_EVENT_TYPES)[number];
 

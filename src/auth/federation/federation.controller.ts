@@ -94,7 +94,7 @@ export class FederationController {
   ): Promise<TokenResponse> {
     const outcome = await this.exchanges.exchange(dto.code, client);
     if (outcome.kind === 'invalid') throw invalidGrant('the code is unknown, used or expired');
-    if (outcome.kind === 'second_factor') throw mfaRequired(outcome.mfaToken);
+    if (outcome.kind === 'second_factor') throw mfaRequired(outcome.mfaToken, outcome.factors);
     if (outcome.kind === 'refused') throw accountRefused(outcome.reason);
     return this.responder.respond(outcome.issued, reply);
   }

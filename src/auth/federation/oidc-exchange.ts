@@ -7,7 +7,7 @@ import type { ClientContext } from '../client-context';
 import type { AccountRefusal } from '../credential-problems';
 import { AuthEventBus } from '../events/auth-event-bus';
 import type { IssuedRefreshToken } from '../refresh/issued-refresh-token';
-import { SECOND_FACTOR, type SecondFactor } from '../second-factor.port';
+import { SECOND_FACTOR, type SecondFactor, type SecondStepFactor } from '../second-factor.port';
 import { SessionsService } from '../sessions/sessions.service';
 import { AMR_FEDERATED } from '../tokens/access-token-claims';
 import { hashOfSecret } from './flow-secrets';
@@ -17,7 +17,7 @@ import { type CodeRow, OidcFlowsRepository } from './oidc-flows.repository';
 /** How an exchange ends; the controller turns each into its answer. */
 export type ExchangeOutcome =
   | { kind: 'session'; issued: IssuedRefreshToken }
-  | { kind: 'second_factor'; mfaToken: string }
+  | { kind: 'second_factor'; mfaToken: string; factors: SecondStepFactor[] }
   | { kind: 'refused'; reason: AccountRefusal }
   | { kind: 'invalid' };
 
@@ -66,7 +66,8 @@ export class OidcExchange {
     });
     if (result !== 'second_factor') return result;
     const mfaToken = await this.secondFactor.challenge(userId, null, AMR_FEDERATED);
-    return mfaToken ? { kind: 'second_factor', mfaToken } : { kind: 'invalid' };
+    if (!mfaToken) return { kind: 'invalid' };
+    return { kind: 'second_factor', mfaToken, factors: await this.secondFactor.factors(userId) };
   }
 
   /** Rule 3: the new account, its identity and its first session, together. */

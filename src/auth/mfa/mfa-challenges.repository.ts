@@ -64,6 +64,18 @@ export class MfaChallengesRepository {
     return rows[0];
   }
 
+  /** A live challenge (unused, unexpired, guesses left), read only. */
+  async findLive(hash: Buffer, maxGuesses: number): Promise<LiveChallengeRow | undefined> {
+    const rows: LiveChallengeRow[] = await this.dataSource.query(
+      `SELECT c.user_id, u.email, c.password_changed_at::text AS password_changed_at
+       FROM mfa_challenges c JOIN users u ON u.id = c.user_id
+       WHERE c.token_hash = $1 AND c.used_at IS NULL AND c.failures < $2
+         AND c.expires_at > now()`,
+      [hash, maxGuesses],
+    );
+    return rows[0];
+  }
+
   /** Gives a reserved guess back: it was never judged (an error before the verdict). */
   async releaseGuess(hash: Buffer): Promise<void> {
     await this.dataSource.query(

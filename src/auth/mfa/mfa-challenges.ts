@@ -78,6 +78,12 @@ export class MfaChallenges implements OnModuleInit {
     return row ? { ...row, hash } : undefined;
   }
 
+  /** The live challenge of a token, spending nothing; undefined as reserveGuess would be. */
+  async peek(token: string): Promise<LiveChallengeRow | undefined> {
+    const hash = hashOf(token);
+    return hash && this.challenges.findLive(hash, MAX_WRONG_CODES);
+  }
+
   /** The guess was never judged (429, 503): it does not count. */
   releaseGuess(challenge: FoundChallenge): Promise<void> {
     return this.challenges.releaseGuess(challenge.hash);

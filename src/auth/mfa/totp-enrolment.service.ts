@@ -10,7 +10,7 @@ import { SessionRevoker } from '../revocation/session-revoker';
 import { RecoveryCodesRepository } from './recovery-codes.repository';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { TotpFactorsRepository } from './totp-factors.repository';
-import { AMR_PASSWORD, secondStepAmr } from '../tokens/access-token-claims';
+import { AMR_PASSWORD, OTP_ADDS, secondStepAmr } from '../tokens/access-token-claims';
 import { insufficientUserAuthentication } from '../decorators/step-up';
 import { invalidToken } from '../tokens/token-errors';
 import {
@@ -89,7 +89,7 @@ export class TotpEnrolment {
       await this.recoveryCodes.replace(userId, hashes, manager);
       // This session proved its first step (a password, an identity provider) and now TOTP.
       const firstStep = principal.amr.filter((value) => value !== 'otp' && value !== 'mfa');
-      const amr = secondStepAmr(firstStep.length > 0 ? firstStep : AMR_PASSWORD, 'otp');
+      const amr = secondStepAmr(firstStep.length > 0 ? firstStep : AMR_PASSWORD, OTP_ADDS);
       await this.sessions.setAmr(userId, sessionId, amr, manager);
       return true;
     });

@@ -23,11 +23,19 @@ export const AMR_RECOVERY_CODE = ['pwd', 'mfa'];
 export const AMR_FEDERATED = ['fed'];
 
 /**
- * A second step's session: the first step's factors, then `otp` for a TOTP code, then `mfa`
- * (`["pwd", "otp", "mfa"]`, `["fed", "mfa"]` after a recovery code).
+ * A second step's session: the first step's factors, then what the proof adds (`otp` for a
+ * TOTP code, `hwk` for a passkey, nothing for a recovery code), then `mfa`
+ * (`["pwd", "otp", "mfa"]`, `["pwd", "hwk", "mfa"]`, `["fed", "mfa"]` after a recovery code).
  */
-export const secondStepAmr = (firstStep: string[], kind: 'otp' | 'recovery_code'): string[] => [
+export const secondStepAmr = (firstStep: string[], proofAdds: string[]): string[] => [
   ...firstStep,
-  ...(kind === 'otp' ? ['otp'] : []),
+  ...proofAdds,
   'mfa',
 ];
+
+/** What each proof of a second step adds to the first step's `amr`. */
+export const OTP_ADDS = ['otp'];
+export const RECOVERY_CODE_ADDS: string[] = [];
+export const PASSKEY_ADDS = ['hwk'];
+/** A passkey (hardware-bound key, user verified: a factor of its own and a second one). */
+export const AMR_PASSKEY = ['hwk', 'mfa'];
