@@ -36,11 +36,15 @@ describe('every route is guarded or @Public()', () => {
       .sort();
     expect(open).toEqual([
       'GET /.well-known/jwks.json',
+      'GET /auth/oidc/:provider',
+      'GET /auth/oidc/:provider/callback',
+      'GET /auth/oidc/providers',
       'GET /health',
       'POST /auth/email/confirm',
       'POST /auth/login',
       'POST /auth/login/mfa',
       'POST /auth/login/mfa/passkey',
+      'POST /auth/oidc/exchange',
       'POST /auth/passkeys/login',
       'POST /auth/passkeys/login/options',
       'POST /auth/passkeys/signup',
